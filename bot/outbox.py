@@ -1,0 +1,278 @@
+"""The outbox sender: delivers the rows that transactions wrote, never losing one.
+
+Rows are claimed (PostgreSQL: `FOR UPDATE SKIP LOCKED`; both: a conditional
+UPDATE to `sending` with a lease), sent through the channel's adapter, then
+marked. A crash after the claim leaves the row `sending` until its lease runs
+out, and it is sent again: delivery is at least once, never zero times.
+Per chat the order of rows is kept (a card is posted before it is edited):
+a chat whose earlier row is still waiting blocks its later rows.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.channels.base import ChannelAdapter, ChannelName, Outbound, RetryLater, Undeliverable
+from bot.clock import Clock
+from bot.db import is_sqlite
+from bot.models import CardMessage, CardRole, Outbox, OutboxStatus
+from bot.tickets.notify import buttons_from_json
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["OutboxSender", "Claimed", "backoff"]
+
+log = logging.getLogger(__name__)
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+_DONE = object()  # a row settled without a delivery (failed for good)
+MAX_BACKOFF = 900.0
+CONCURRENT_CHATS = 16
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before retry number `attempts` (2, 4, 8, ... up to 15 minutes)."""
+    return min(MAX_BACKOFF, 2.0 * 2 ** max(0, attempts - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    message: Outbound
+    attempts: int
+    ticket_id: int | None
+    card_unit_id: str | None
+    card_role: str | None
+
+
+class OutboxSender:
+    """Sends due outbox rows of the channels it has adapters for."""
+
+    def __init__(self, runtime: Runtime, adapters: Mapping[ChannelName, ChannelAdapter], *,
+                 clock: Clock | None = None, batch: int = 100) -> None:
+        self.runtime = runtime
+        self.adapters = dict(adapters)
+        self.clock = clock or runtime.clock
+        self.batch = batch
+        self._event = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pg = not is_sqlite(runtime.engine)
+        self.lease = timedelta(seconds=runtime.settings.outbox_lease_seconds)
+        self._card_ids: dict[tuple[int, str, str], str] = {}  # cards posted by this sender: (ticket, channel, chat)
+        runtime.add_outbox_listener(self.wake)
+
+    # --- waking ---------------------------------------------------------------------
+    def wake(self) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._event.set)  # safe from the loop's thread and from workers
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set: woken by new rows, and polling for retries and other instances."""
+        self._loop = asyncio.get_running_loop()
+        log.info("outbox sender started channels=%s staging=%s", list(self.adapters), self.runtime.settings.staging)
+        if not self._pg:
+            await asyncio.to_thread(self.release_orphans)
+        try:
+            while not stop.is_set():
+                self._event.clear()
+                try:
+                    await self.drain()
+                except Exception:  # a broken database: keep the loop, try again after the poll
+                    log.exception("outbox drain failed")
+                timeout = await asyncio.to_thread(self._until_next_due)
+                waker = asyncio.ensure_future(self._event.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waker, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                waker.cancel()
+                stopper.cancel()
+        finally:
+            self.runtime.remove_outbox_listener(self.wake)
+
+    async def drain(self) -> int:
+        """Send every row due now (in rounds of `batch`); returns how many rows were handled."""
+        self._loop = self._loop or asyncio.get_running_loop()
+        handled = 0
+        while True:
+            claimed = await asyncio.to_thread(self.claim)
+            if not claimed:
+                return handled
+            by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+            for row in claimed:
+                by_chat[(row.message.channel.value, row.message.chat_id)].append(row)
+            limit = asyncio.Semaphore(CONCURRENT_CHATS)
+            sent: list[tuple[Claimed, str | None, str | None]] = []
+
+            async def chat(rows: list[Claimed]) -> None:
+                async with limit:
+                    for i, row in enumerate(rows):
+                        outcome = await self._send(row)
+                        if outcome is None:
+                            # keep the chat's order: later rows go back to wait behind this one
+                            await asyncio.to_thread(self._release, rows[i + 1:])
+                            break
+                        if outcome is not _DONE:
+                            sent.append((row, *outcome))
+
+            try:
+                await asyncio.gather(*(chat(rows) for rows in by_chat.values()))
+            finally:
+                # one commit for the round's deliveries; a crash before it means a resend, not a loss
+                await asyncio.to_thread(self._mark_sent_many, sent)
+            handled += len(claimed)
+
+    # --- claiming (worker thread) -----------------------------------------------------
+    def claim(self) -> list[Claimed]:
+        now = self.clock.now()
+        channels = [c.value for c in self.adapters]
+        with self.runtime.session_factory() as session, session.begin():
+            query = (select(Outbox).where(Outbox.status.in_(UNSENT), Outbox.next_attempt_at <= now,
+                                          Outbox.channel.in_(channels)).order_by(Outbox.id).limit(self.batch))
+            if self._pg:
+                query = query.with_for_update(skip_locked=True)
+            due = list(session.scalars(query))
+            if not due:
+                return []
+            unsent: dict[tuple[str, str], list[int]] = defaultdict(list)
+            for channel, chat_id, row_id in session.execute(
+                    select(Outbox.channel, Outbox.chat_id, Outbox.id)
+                    .where(Outbox.status.in_(UNSENT), Outbox.chat_id.in_({r.chat_id for r in due}))
+                    .order_by(Outbox.id)):
+                unsent[(channel, chat_id)].append(row_id)
+            position: dict[tuple[str, str], int] = defaultdict(int)
+            blocked: set[tuple[str, str]] = set()
+            claimed: list[Claimed] = []
+            for row in due:
+                key = (row.channel, row.chat_id)
+                if key in blocked:
+                    continue
+                if unsent[key][position[key]] != row.id:
+                    blocked.add(key)  # an earlier row of this chat waits (backoff, or another sender has it)
+                    continue
+                position[key] += 1
+                took = session.execute(
+                    update(Outbox).where(Outbox.id == row.id, Outbox.status.in_(UNSENT), Outbox.next_attempt_at <= now)
+                    .values(status=OutboxStatus.SENDING, next_attempt_at=now + self.lease, attempts=Outbox.attempts + 1)
+                    .execution_options(synchronize_session=False)).rowcount
+                if took != 1:
+                    blocked.add(key)
+                    continue
+                claimed.append(self._claimed(session, row))
+            return claimed
+
+    def release_orphans(self) -> int:
+        """SQLite runs one bot process per file: rows left `sending` are a dead process's; send them now."""
+        channels = [c.value for c in self.adapters]
+        with self.runtime.session_factory() as session, session.begin():
+            released = session.execute(
+                update(Outbox).where(Outbox.status == OutboxStatus.SENDING, Outbox.channel.in_(channels))
+                .values(status=OutboxStatus.PENDING, next_attempt_at=self.clock.now())).rowcount
+        if released:
+            log.warning("outbox released rows of a dead sender count=%d", released)
+        return released
+
+    def _claimed(self, session, row: Outbox) -> Claimed:  # type: ignore[no-untyped-def]
+        payload = row.payload
+        edit = payload.get("edit_message_id")
+        if row.card_unit_id and row.ticket_id is not None and not edit:
+            card = session.scalar(select(CardMessage).where(CardMessage.ticket_id == row.ticket_id,
+                                                            CardMessage.channel == row.channel,
+                                                            CardMessage.chat_id == row.chat_id))
+            edit = card.message_id if card else None
+        message = Outbound(channel=ChannelName(row.channel), chat_id=row.chat_id, text=payload["text"],
+                           buttons=buttons_from_json(payload.get("buttons") or []),
+                           photos=tuple(payload.get("photos") or ()), edit_message_id=edit)
+        return Claimed(row.id, message, row.attempts + 1, row.ticket_id, row.card_unit_id, row.card_role)
+
+    def _until_next_due(self) -> float:
+        poll = self.runtime.settings.outbox_poll_seconds
+        with self.runtime.session_factory() as session:
+            nxt = session.scalar(select(func.min(Outbox.next_attempt_at)).where(Outbox.status.in_(UNSENT)))
+        if nxt is None:
+            return poll
+        return max(0.05, min(poll, (nxt - self.clock.now()).total_seconds()))
+
+    # --- sending ---------------------------------------------------------------------
+    def _card_key(self, row: Claimed) -> tuple[int, str, str] | None:
+        if row.card_unit_id and row.ticket_id is not None:
+            return (row.ticket_id, row.message.channel.value, row.message.chat_id)
+        return None
+
+    async def _send(self, row: Claimed) -> tuple[str | None, str | None] | object | None:
+        """Deliver one row: (message id, note) when sent, _DONE when marked failed, None to retry later."""
+        if self.runtime.settings.staging:
+            log.info("outbox staging: not sent id=%s chat=%s", row.id, row.message.chat_id)
+            return (None, "staging: not sent")
+        message = row.message
+        key = self._card_key(row)
+        if key is not None and key in self._card_ids:  # the card was posted earlier in this run
+            message = replace(message, edit_message_id=self._card_ids[key])
+        try:
+            message_id = await self.adapters[message.channel].send(message)
+        except RetryLater as exc:
+            await asyncio.to_thread(self._mark_retry, row, max(exc.retry_after, backoff(row.attempts)), str(exc))
+            return None
+        except Undeliverable as exc:
+            log.warning("outbox undeliverable id=%s chat=%s error=%s", row.id, message.chat_id, exc)
+            await asyncio.to_thread(self._mark_failed, row, str(exc))
+            return _DONE
+        except Exception as exc:  # an adapter bug must not lose the row: retry with backoff
+            log.exception("outbox send crashed id=%s", row.id)
+            await asyncio.to_thread(self._mark_retry, row, backoff(row.attempts), repr(exc))
+            return None
+        if key is not None and message_id:
+            self._card_ids[key] = str(message_id)
+        return (str(message_id) if message_id is not None else None, None)
+
+    def _mark_sent_many(self, sent: list[tuple[Claimed, str | None, str | None]]) -> None:
+        if not sent:
+            return
+        with self.runtime.session_factory() as session, session.begin():
+            for row, message_id, note in sent:
+                self._mark_sent(session, row, message_id, note)
+
+    def _mark_sent(self, session: Session, row: Claimed, message_id: str | None, note: str | None) -> None:
+        now = self.clock.now()
+        session.execute(update(Outbox).where(Outbox.id == row.id).values(
+            status=OutboxStatus.SENT, sent_message_id=message_id, sent_at=now, error=note))
+        if row.card_unit_id and row.ticket_id is not None and message_id:
+            card = session.scalar(select(CardMessage).where(
+                CardMessage.ticket_id == row.ticket_id, CardMessage.channel == row.message.channel.value,
+                CardMessage.chat_id == row.message.chat_id))
+            if card is None:
+                session.add(CardMessage(ticket_id=row.ticket_id, unit_id=row.card_unit_id,
+                                        role=CardRole(row.card_role or CardRole.LEAD.value),
+                                        channel=row.message.channel.value, chat_id=row.message.chat_id,
+                                        message_id=str(message_id), updated_at=now))
+            else:
+                card.message_id, card.unit_id, card.updated_at = str(message_id), row.card_unit_id, now
+
+    def _mark_retry(self, row: Claimed, delay: float, error: str) -> None:
+        now = self.clock.now()
+        give_up = row.attempts >= self.runtime.settings.outbox_max_attempts
+        status = OutboxStatus.FAILED if give_up else OutboxStatus.PENDING
+        log.warning("outbox retry id=%s attempts=%d delay=%.1f give_up=%s error=%s", row.id, row.attempts, delay,
+                    give_up, error)
+        with self.runtime.session_factory() as session, session.begin():
+            session.execute(update(Outbox).where(Outbox.id == row.id).values(
+                status=status, next_attempt_at=now + timedelta(seconds=delay), error=error))
+
+    def _release(self, rows: list[Claimed]) -> None:
+        if not rows:
+            return
+        with self.runtime.session_factory() as session, session.begin():
+            session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows])).values(
+                status=OutboxStatus.PENDING, next_attempt_at=self.clock.now(), attempts=Outbox.attempts - 1))
+
+    def _mark_failed(self, row: Claimed, error: str) -> None:
+        with self.runtime.session_factory() as session, session.begin():
+            session.execute(update(Outbox).where(Outbox.id == row.id).values(status=OutboxStatus.FAILED, error=error))

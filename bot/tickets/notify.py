@@ -1,0 +1,89 @@
+"""Where notifications go, written as outbox rows inside the caller's transaction.
+
+A unit is reached in its linked group chats; a unit without a linked group is
+reached in its active officials' private chats (a private chat's id is the
+person's id on Telegram, Zalo and the console alike).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.channels.base import Button, ChannelName, Outbound
+from bot.models import CardRole, Citizen, GroupLink, Official, Outbox, OutboxStatus
+
+__all__ = ["ChatRef", "unit_chats", "enqueue", "notify_citizen", "notify_unit", "buttons_to_json", "buttons_from_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    channel: ChannelName
+    chat_id: str
+
+
+def unit_chats(session: Session, unit_id: str) -> list[ChatRef]:
+    cache: dict[str, list[ChatRef]] = session.info.setdefault("unit_chats", {})
+    if unit_id not in cache:
+        cache[unit_id] = _unit_chats(session, unit_id)
+    return cache[unit_id]
+
+
+def _unit_chats(session: Session, unit_id: str) -> list[ChatRef]:
+    links = session.scalars(
+        select(GroupLink).where(GroupLink.unit_id == unit_id, GroupLink.active.is_(True)).order_by(GroupLink.id)
+    ).all()
+    if links:
+        return [ChatRef(ChannelName(link.channel), link.chat_id) for link in links]
+    officials = session.scalars(
+        select(Official).where(Official.unit_id == unit_id, Official.active.is_(True)).order_by(Official.id)
+    ).all()
+    return [ChatRef(ChannelName(o.channel), o.platform_id) for o in officials]
+
+
+def buttons_to_json(rows: tuple[tuple[Button, ...], ...]) -> list[list[list[str]]]:
+    return [[[b.text, b.data] for b in row] for row in rows]
+
+
+def buttons_from_json(rows: list[list[list[str]]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(text=t, data=d) for t, d in row) for row in rows)
+
+
+def enqueue(session: Session, message: Outbound, *, now: datetime, ticket_id: int | None = None,
+            card_unit_id: str | None = None, card_role: CardRole | None = None) -> Outbox:
+    """One outbox row. With `card_unit_id` the row is a ticket card: the sender edits
+    the card already posted in that chat instead of posting a new one."""
+    row = Outbox(
+        channel=message.channel.value,
+        chat_id=message.chat_id,
+        payload={
+            "text": message.text,
+            "buttons": buttons_to_json(message.buttons),
+            "photos": list(message.photos),
+            "edit_message_id": message.edit_message_id,
+        },
+        ticket_id=ticket_id,
+        card_unit_id=card_unit_id,
+        card_role=card_role.value if card_role else None,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def notify_citizen(session: Session, citizen: Citizen, text: str, *, now: datetime, ticket_id: int | None = None,
+                   buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+    enqueue(session, Outbound(ChannelName(citizen.channel), citizen.chat_id, text, buttons), now=now, ticket_id=ticket_id)
+
+
+def notify_unit(session: Session, unit_id: str, text: str, *, now: datetime, ticket_id: int | None = None) -> int:
+    """A plain message to every chat of the unit; returns how many chats."""
+    chats = unit_chats(session, unit_id)
+    for chat in chats:
+        enqueue(session, Outbound(chat.channel, chat.chat_id, text), now=now, ticket_id=ticket_id)
+    return len(chats)

@@ -55,7 +55,8 @@ TEENCODE: dict[str, str] = {
 _TOKEN = re.compile(r"[0-9a-zà-ỹđ/]+", re.IGNORECASE)
 _NUMBER_K = re.compile(r"(\d)\s*k\b")  # "50k" -> "50 nghìn" before teencode sees "k"
 _REPEAT = re.compile(r"([a-zà-ỹđ])\1{2,}")  # "quáaaa" -> "quá"
-_NON_WORD = re.compile(r"[^0-9a-zà-ỹđ/ ]+")
+_QUESTION = re.compile(r"\?+")  # kept as a word: the best single sign of a question
+_NON_WORD = re.compile(r"[^0-9a-zà-ỹđ/? ]+")
 _SPACES = re.compile(r"\s+")
 
 _UPPER_ONLY = re.compile(r"\bCA\b")  # "CA xã" is the police; "ca" is fish
@@ -91,6 +92,6 @@ def normalize(raw: str) -> Normalized:
     toned = text_normalize(nfc) if vietnamese else nfc
     toned = _NUMBER_K.sub(r"\1 nghìn", toned)
     toned = _REPEAT.sub(r"\1", toned)
-    cleaned = _SPACES.sub(" ", _NON_WORD.sub(" ", toned)).strip()
+    cleaned = _SPACES.sub(" ", _NON_WORD.sub(" ", _QUESTION.sub(" ? ", toned))).strip()
     text = " ".join(_expand(t) for t in cleaned.split(" ")) if cleaned else ""
     return Normalized(text=text, plain=strip_diacritics(text), letters=letters, vietnamese_letters=vietnamese)

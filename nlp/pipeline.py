@@ -145,16 +145,17 @@ class Analyzer:
         clipped = [t[:MAX_ANALYZED_CHARS] for t in texts]
         docs = [normalize(t) for t in clipped]
         predictions = self.model.predict(docs)
-        return [self._combine(t, d, p, len(full)) for t, d, p, full in zip(clipped, docs, predictions, texts)]
+        return [self._combine(t, d, p, full) for t, d, p, full in zip(clipped, docs, predictions, texts)]
 
-    def _combine(self, text: str, doc: Normalized, pred: Prediction, length: int) -> Analysis:
-        notes = self._notes(doc, length)
+    def _combine(self, text: str, doc: Normalized, pred: Prediction, full: str) -> Analysis:
+        notes = self._notes(doc, full)
         location = self.gazetteer.find(text, plain=doc.plain)
         category, probability = pred.category_probs[0]
-        confidence = probability if doc.text else 0.0
-        if notes and notes[0] in {"empty", "no_text"}:
-            category, confidence = Category.KHAC, 0.0
-        urgent = pred.urgent_probability >= URGENT_THRESHOLD and bool(doc.text)
+        readable = doc.letters > 0
+        confidence = probability if readable else 0.0
+        if not readable:
+            category = Category.KHAC
+        urgent = pred.urgent_probability >= URGENT_THRESHOLD and readable
         commune = location.place.code if location and location.place else None
         route = self.router.route(category=category, groups=pred.groups, kind=pred.kind,
                                   commune=commune, confidence=confidence)
@@ -163,7 +164,7 @@ class Analyzer:
             probability=probability,
             top=pred.category_probs[:3],
             groups=pred.groups,
-            kind=pred.kind if doc.text else Kind.PHAN_ANH_KIEN_NGHI,
+            kind=pred.kind if readable else Kind.PHAN_ANH_KIEN_NGHI,
             urgent=urgent,
             urgent_reason=pred.urgent_features if urgent else (),
             location=location,
@@ -176,13 +177,16 @@ class Analyzer:
         )
 
     @staticmethod
-    def _notes(doc: Normalized, length: int) -> tuple[str, ...]:
+    def _notes(doc: Normalized, full: str) -> tuple[str, ...]:
+        """What kind of input this was, for the handlers' answers: empty, emoji-only, foreign."""
         notes: list[str] = []
-        if not doc.text:
-            notes.append("no_text" if length and not doc.letters else "empty")
+        if not full.strip():
+            notes.append("empty")
+        elif not doc.letters:
+            notes.append("no_text")
         elif looks_foreign(doc):
             notes.append("foreign_language")
-        if length > MAX_ANALYZED_CHARS:
+        if len(full) > MAX_ANALYZED_CHARS:
             notes.append("truncated")
         return tuple(notes)
 

@@ -6,6 +6,7 @@ README); their output shapes change only together with the README.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -37,13 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = bench.add_parser("nlp", help="model load time, latency p50/p99, messages/s, peak memory")
     p.add_argument("--messages", type=int, default=2000)
     p.set_defaults(func=cmd_bench_nlp)
-    try:
-        from bot.bench import register_bench
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.bench":
-            raise
-    else:
-        register_bench(bench)
+    # The bot and the scheduler add their own benchmarks to the same group.
+    for module in ("bot.bench", "scheduler.commands"):
+        try:
+            importlib.import_module(module).register_bench(bench)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
 
 
 def cmd_train(args: argparse.Namespace) -> int:

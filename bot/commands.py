@@ -18,17 +18,30 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Telegram when TELEGRAM_BOT_TOKEN is set; otherwise the local chat in the terminal."""
+    """Zalo and/or Telegram when their settings are there; otherwise the local chat in the terminal."""
     from bot.runtime import Runtime
+    from scheduler.ticker import background_ticker
 
     settings = Settings.from_env()
+    if settings.zalo.bot_enabled or settings.zalo.oa_enabled:  # Zalo (and Telegram if its token is set)
+        _setup_logging(settings)
+        from bot.channels import zalo_serve
+
+        runtime = Runtime.build(settings)
+        try:
+            with background_ticker(runtime):  # reminders and digests, beside the outbox sender
+                asyncio.run(zalo_serve.serve_all(runtime))
+            return 0
+        finally:
+            runtime.close()
     if settings.telegram_bot_token:
         _setup_logging(settings)
         from bot.channels import telegram
 
         runtime = Runtime.build(settings)
         try:
-            return int(telegram.run(runtime) or 0)
+            with background_ticker(runtime):  # reminders and digests, beside the outbox sender
+                return int(telegram.run(runtime) or 0)
         finally:
             runtime.close()
     logging.basicConfig(level=logging.WARNING)  # the terminal is the chat: keep logs out of it

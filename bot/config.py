@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from bot.channels.zalo_config import ZaloSettings
 
 __all__ = ["Settings", "DEFAULT_DATABASE_URL"]
 
@@ -53,6 +55,7 @@ class Settings:
     outbox_max_attempts: int = 12
     outbox_lease_seconds: float = 60.0
     timezone: str = "Asia/Ho_Chi_Minh"
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)  # ZALO_* keys (bot/channels/zalo_config.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = Path(".env")) -> Settings:
@@ -84,4 +87,5 @@ class Settings:
             outbox_max_attempts=_int(get("OUTBOX_MAX_ATTEMPTS"), d.outbox_max_attempts),
             outbox_lease_seconds=_float(get("OUTBOX_LEASE_SECONDS"), d.outbox_lease_seconds),
             timezone=get("TIMEZONE") or d.timezone,
+            zalo=ZaloSettings.from_env(env),
         )

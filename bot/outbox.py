@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.channels.base import ChannelAdapter, ChannelName, Outbound, RetryLater, Undeliverable
+from bot.channels.base import ChannelAdapter, ChannelName, Outbound, OutboundDocument, RetryLater, Undeliverable
 from bot.clock import Clock
 from bot.db import is_sqlite
 from bot.models import CardMessage, CardRole, Outbox, OutboxStatus
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 _DONE = object()  # a row settled without a delivery (failed for good)
 MAX_BACKOFF = 900.0
-CONCURRENT_CHATS = 16
+CONCURRENT_CHATS = 8  # chats sent to side by side (within the Bot API connection pool)
 
 
 def backoff(attempts: int) -> float:
@@ -190,7 +190,8 @@ class OutboxSender:
             edit = card.message_id if card else None
         message = Outbound(channel=ChannelName(row.channel), chat_id=row.chat_id, text=payload["text"],
                            buttons=buttons_from_json(payload.get("buttons") or []),
-                           photos=tuple(payload.get("photos") or ()), edit_message_id=edit)
+                           photos=tuple(payload.get("photos") or ()), edit_message_id=edit,
+                           documents=tuple(OutboundDocument(p, n) for p, n in payload.get("documents") or ()))
         return Claimed(row.id, message, row.attempts + 1, row.ticket_id, row.card_unit_id, row.card_role)
 
     def _until_next_due(self) -> float:

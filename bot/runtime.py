@@ -13,8 +13,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +36,19 @@ from nlp.routing import Router, default_router
 __all__ = ["Runtime", "ProcessResult"]
 
 log = logging.getLogger(__name__)
+
+
+def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
+    """Insert the update's delivery id first thing; False when it is already there (a redelivery).
+
+    One INSERT ... ON CONFLICT DO NOTHING instead of a lookup, an insert and a
+    flush. On PostgreSQL a concurrent instance holding the same id makes this
+    wait for its commit and then see the row (False), or insert it after its
+    rollback; either way before any effect of ours.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ProcessedUpdate).values(delivery_id=delivery_id, processed_at=now).on_conflict_do_nothing()
+    return session.execute(stmt).rowcount == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +124,8 @@ class Runtime:
     def _run(self, inbound: Inbound, *, failed: bool) -> ProcessResult:
         started = time.perf_counter()
         with self.session_factory() as session, session.begin():
-            if session.get(ProcessedUpdate, inbound.delivery_id) is not None:
+            if not _record_delivery(session, inbound.delivery_id, self.clock.now()):
                 return ProcessResult(inbound.delivery_id, True, 0, time.perf_counter() - started)
-            session.add(ProcessedUpdate(delivery_id=inbound.delivery_id, processed_at=self.clock.now()))
-            session.flush()  # a concurrent instance with the same update fails here, before any effect
             if failed:
                 replies = self._apology(inbound)
             else:

@@ -13,7 +13,7 @@ from bot.channels.base import ChatKind
 from bot.codes import ALPHABET
 from bot.enrolment import CODE_LENGTH
 from bot.tickets.callbacks import CITIZEN, OFFICIAL, CallbackData
-from handlers import citizen, official
+from handlers import citizen, official, reports
 from handlers.context import Ctx, Replies
 
 __all__ = ["dispatch"]
@@ -28,6 +28,8 @@ def _looks_like_code(args: tuple[str, ...]) -> bool:
 def dispatch(ctx: Ctx) -> Replies:
     inbound = ctx.inbound
     if inbound.callback_data is not None:
+        if inbound.callback_data.startswith(reports.PREFIX):  # /nopbaocao's duty buttons
+            return reports.handle_callback(ctx, official.find_official(ctx))
         data = CallbackData.parse(inbound.callback_data)
         if data is None:
             log.info("callback ignored data=%r", inbound.callback_data)
@@ -40,10 +42,13 @@ def dispatch(ctx: Ctx) -> Replies:
     if inbound.chat_kind == ChatKind.GROUP:
         if inbound.command == "lienket":
             return official.link_group(ctx)
-        return official.handle_message(ctx, official.find_official(ctx))
+        member = official.find_official(ctx)
+        return reports.handle_message(ctx, member) if reports.wants(ctx, member) else \
+            official.handle_message(ctx, member)
     if inbound.command == "start" and _looks_like_code(inbound.command_args):
         return official.enrol(ctx, inbound.command_args[0])
     member = official.find_official(ctx)
     if member is not None:
-        return official.handle_message(ctx, member)
+        return reports.handle_message(ctx, member) if reports.wants(ctx, member) else \
+            official.handle_message(ctx, member)
     return citizen.handle_message(ctx)

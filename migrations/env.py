@@ -7,6 +7,8 @@ from sqlalchemy import Connection
 from bot.config import Settings
 from bot.db import is_sqlite, make_engine
 from bot.models import Base
+import bot.channels.zalo_models  # noqa: F401,E402 - the Zalo tables belong to the metadata too
+import scheduler.models  # noqa: F401,E402  (the scheduler's tables belong to the metadata)
 
 config = context.config
 target_metadata = Base.metadata

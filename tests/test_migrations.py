@@ -8,7 +8,9 @@ from sqlalchemy import inspect, select
 from bot.db import make_engine, make_session_factory
 from bot.migrate import upgrade
 from bot.models import Base, Unit
+import bot.channels.zalo_models  # noqa: F401 - Zalo tables (migration 0003_zalo)
 from bot.seed import load_unit_rows, seed_units
+import scheduler.models  # noqa: F401  (the scheduler's tables must be in the compared metadata)
 
 
 def test_migrated_schema_matches_models(db_url: str) -> None:

@@ -190,11 +190,11 @@ async def test_flood_control_429_is_retried_after_retry_after(bot: Harness) -> N
     mark = await bot.mark()
     await bot.client.send_text(CITIZEN, "/start")
     await bot.client.wait_idle()
-    calls = await bot.client.calls("sendMessage")
     for _ in range(200):  # the sender's one attempt, refused by the fake
         if (rows := bot.outbox_rows(CITIZEN)) and rows[0].attempts == 1 and rows[0].error:
             break
         await bot.client.sent(after=mark, wait=0.05)
+    calls = await bot.client.calls("sendMessage")  # read after the attempt, not before it
     (row,) = bot.outbox_rows(CITIZEN)
     now = bot.clock.now()
     assert row.status.value == "pending" and "retry" in (row.error or "").lower()

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Protocol
 
 __all__ = [
-    "ChannelName", "ChatKind", "Attachment", "GeoPoint", "Button", "Inbound", "Outbound",
+    "ChannelName", "ChatKind", "Attachment", "GeoPoint", "Button", "Inbound", "Outbound", "OutboundDocument",
     "DeliveryError", "RetryLater", "Undeliverable", "ChannelAdapter",
 ]
 
@@ -76,6 +76,14 @@ class Inbound:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboundDocument:
+    """A local file to send with a message (a report's statistics workbook); `name` is what the reader sees."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """One message to send: text and optional rows of buttons."""
 
@@ -85,6 +93,7 @@ class Outbound:
     buttons: tuple[tuple[Button, ...], ...] = ()
     photos: tuple[str, ...] = ()  # platform file ids to forward with the text
     edit_message_id: str | None = None  # edit a card in place instead of sending
+    documents: tuple[OutboundDocument, ...] = ()  # local files sent before the text (Zalo: named in a text line)
 
 
 class DeliveryError(Exception):

@@ -54,6 +54,7 @@ class ConsoleAdapter:
     async def send(self, message: Outbound) -> str | None:
         edited = tx.EDITED if message.edit_message_id else ""
         lines = [f"{self._label(message.chat_id)}{edited}", message.text]
+        lines += [tx.DOCUMENT.format(name=d.name, path=d.path) for d in message.documents]
         flat = [b for row in message.buttons for b in row]
         lines += [f"   [{i}] {b.text}" for i, b in enumerate(flat, 1)]
         self.out.write("\n".join(lines) + "\n\n")

@@ -32,6 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.channels.base import ChannelName, Inbound, Outbound
+from bot.channels.telegram_document import fetch_file, send_documents
 from bot.channels.telegram_parse import to_inbound
 from bot.channels.telegram_send import send_outbound
 
@@ -42,6 +43,9 @@ __all__ = ["RateLimits", "TelegramAdapter", "api_urls", "build_application", "se
 
 LOG = logging.getLogger(__name__)
 Process = Callable[[Inbound], Awaitable[None]]
+# Bot API connections kept open. httpcore checks every pooled connection on each request
+# (O(pool) per call), so a big pool costs CPU; 16 in flight exceed Telegram's 30 msg/s anyway.
+CONNECTION_POOL = 16
 POISON_ATTEMPTS = 3  # an update failing this often for a non-transient reason is given up
 MAX_BACKOFF_SECONDS = 30.0
 # Failures that say "the database is away or busy", not "this update is bad": retried forever.
@@ -83,7 +87,7 @@ def build_application(token: str, base_url: str, *,
     api, files = api_urls(base_url)
     builder = (ApplicationBuilder().token(token).base_url(api).base_file_url(files)
                .updater(None).persistence(None).concurrent_updates(False)
-               .connection_pool_size(64).pool_timeout(10))
+               .connection_pool_size(CONNECTION_POOL).pool_timeout(10))
     if rate_limits is not None:
         builder = builder.rate_limiter(AIORateLimiter(
             overall_max_rate=rate_limits.overall_per_second, overall_time_period=1,
@@ -137,7 +141,13 @@ class TelegramAdapter:
 
     # -- outgoing ------------------------------------------------------------------
     async def send(self, message: Outbound) -> str | None:
+        if message.documents:  # files first, then the text that explains them
+            await send_documents(self.bot, message)
         return await send_outbound(self.bot, message)
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        """A file a user sent (a submitted report), for scheduler.report_files."""
+        return await fetch_file(self.bot, file_id)
 
     # -- incoming ------------------------------------------------------------------
     def to_inbound(self, update: Update) -> Inbound | None:
@@ -218,6 +228,7 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
     from bot.channels.telegram_webhook import WebhookServer
     from bot.outbox import OutboxSender
     from handlers import texts_citizen
+    from scheduler.report_files import FileFetcher
 
     settings = runtime.settings
     if stop is None:
@@ -235,7 +246,9 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
             receiver = Poller(adapter.bot, adapter.handle_update)
         LOG.info("telegram bot started mode=%s username=%s",
                  "webhook" if settings.webhook_url else "polling", adapter.bot.username)
+        fetcher = FileFetcher(runtime, {ChannelName.TELEGRAM.value: adapter.fetch_file})  # submitted report files
         tasks = [asyncio.create_task(sender.run(stop), name="outbox-sender"),
+                 asyncio.create_task(fetcher.run(stop), name="report-file-fetcher"),
                  asyncio.create_task(receiver.run(stop, ready=ready), name="telegram-receiver")]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Button
-from bot.models import Citizen, CoordinationOpinion, EventType, Official, Ticket, TicketEvent, TicketState, Unit
+from bot.models import Citizen, CoordinationOpinion, EventType, Official, Ticket, TicketEvent, TicketState
 from bot.tickets.callbacks import CallbackData
 from bot.tickets.states import Action, FINAL_STATES
+from bot.tickets.units import unit_directory
 from handlers import texts_citizen as tc
 from handlers import texts_official as to
 from nlp.labels import CATEGORY_NAMES, GROUP_NAMES, KIND_NAMES, Category, Group, Kind
@@ -35,12 +36,8 @@ def format_time(at: datetime) -> str:
 
 
 def _units(session: Session) -> dict[str, tuple[str, str]]:
-    """All unit names, read once per transaction (cards name several units each)."""
-    cache = session.info.get("unit_names")
-    if cache is None:
-        cache = {u.id: (u.name, u.short) for u in session.execute(select(Unit.id, Unit.name, Unit.short))}
-        session.info["unit_names"] = cache
-    return cache
+    """All unit names, from the per-process directory (bot/tickets/units.py: units change only by seed)."""
+    return unit_directory(session).names
 
 
 def unit_name(session: Session, unit_id: str) -> str:

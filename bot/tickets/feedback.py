@@ -16,6 +16,7 @@ from bot.tickets.notify import enqueue, notify_unit, unit_chats
 from bot.tickets.states import OPEN_STATES, Action, check_transition
 from handlers import texts_citizen as tc
 from handlers import texts_official as to
+from scheduler.hooks import start_ticket_clock
 
 __all__ = ["add_citizen_info", "attach_photos", "recent_open_ticket", "rate_ticket", "reopen_ticket", "reopen_buttons", "can_reopen"]
 
@@ -112,7 +113,7 @@ def reopen_ticket(session: Session, deps: Deps, ticket_id: int, *, citizen: Citi
     now = deps.clock.now()
     ticket.reopened_count += 1
     ticket.closed_at, ticket.taken_by_id = None, None
-    ticket.due_at = now + timedelta(days=deps.settings.answer_days)
+    start_ticket_clock(session, ticket, now, deps.settings.timezone)  # a fresh working-day deadline
     record_event(session, ticket, EventType.REOPENED, actor_kind=ActorKind.CITIZEN, actor_id=citizen.id,
                  before=before, deps=deps, reason=reason, rating=ticket.rating)
     notify_unit(session, ticket.lead_unit_id, to.REOPEN_NOTICE.format(code=ticket.code, text=reason),

@@ -7,7 +7,6 @@ in the caller's one transaction, so a citizen who saw a code has a ticket.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +19,11 @@ from bot.models import ActorKind, CardRole, Citizen, EventType, Ticket, TicketEv
 from bot.tickets.common import Deps, advance, lock_ticket, post_cards, record_event, refresh_cards, require_owner
 from bot.tickets.notify import notify_unit
 from bot.tickets.states import Action
+from bot.tickets.units import prime_overseer
 from handlers import texts_official as to
 from nlp.analysis import Analysis
 from nlp.labels import Category, Group, Kind
+from scheduler.hooks import answer_due, start_ticket_clock
 
 __all__ = ["file_ticket", "set_ticket_topic", "set_ticket_place", "tickets_today", "new_code"]
 
@@ -67,11 +68,13 @@ def file_ticket(session: Session, deps: Deps, *, citizen: Citizen, text: str, an
         urgent_reason=list(analysis.urgent_reason), needs_triage=analysis.needs_triage,
         lead_unit_id=analysis.lead_unit, coordinating_units=list(analysis.coordinating_units),
         overseer_id=analysis.overseer, state=TicketState.NEW, version=1,
-        due_at=now + timedelta(days=deps.settings.answer_days), reopened_count=0,
+        due_at=answer_due(analysis.kind.value, now, deps.settings.timezone), reopened_count=0,
         created_at=now, updated_at=now,
     )
     session.add(ticket)
     session.flush()
+    prime_overseer(session)  # the reminder ladder names the Front: from the process's unit directory
+    start_ticket_clock(session, ticket, now, deps.settings.timezone)  # working-day deadline + reminder ladder
     session.info.setdefault("fresh_tickets", set()).add(ticket.id)
     record_event(session, ticket, EventType.FILED, actor_kind=ActorKind.CITIZEN, actor_id=citizen.id,
                  before=None, deps=deps, analysis=analysis.to_json(), notes=list(analysis.notes),

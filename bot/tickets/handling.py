@@ -26,6 +26,7 @@ from bot.tickets.notify import notify_citizen, notify_unit
 from bot.tickets.states import OPEN_STATES, Action, check_transition
 from handlers import texts_citizen as tc
 from handlers import texts_official as to
+from scheduler.hooks import start_ticket_clock, stop_ticket_clock
 
 __all__ = ["check_official_action", "take_ticket", "request_info", "transfer_ticket", "answer_ticket",
            "reject_ticket", "add_coordination_opinion", "rating_buttons"]
@@ -94,6 +95,7 @@ def transfer_ticket(session: Session, deps: Deps, ticket_id: int, *, official: O
     before = advance(ticket, Action.TRANSFER, deps)
     ticket.lead_unit_id, ticket.taken_by_id = to_unit, None
     ticket.coordinating_units = [u for u in ticket.coordinating_units if u != to_unit]
+    start_ticket_clock(session, ticket, deps.clock.now(), deps.settings.timezone)  # the new unit's clock starts
     record_event(session, ticket, EventType.TRANSFERRED, actor_kind=ActorKind.OFFICIAL, actor_id=official.id,
                  before=before, deps=deps, from_unit=from_unit, to_unit=to_unit, reason=reason,
                  correction=True, routed_unit=_routed_unit(session, ticket), category=ticket.category, groups=list(ticket.groups), kind=ticket.kind,
@@ -129,6 +131,7 @@ def answer_ticket(session: Session, deps: Deps, ticket_id: int, *, official: Off
     now = deps.clock.now()
     ticket.answer_text, ticket.answered_at = answer, now
     ticket.taken_by_id = ticket.taken_by_id or official.id
+    stop_ticket_clock(session, ticket)
     record_event(session, ticket, EventType.ANSWERED, actor_kind=ActorKind.OFFICIAL, actor_id=official.id,
                  before=before, deps=deps, answer=answer)
     citizen = _citizen(session, ticket)
@@ -145,6 +148,7 @@ def reject_ticket(session: Session, deps: Deps, ticket_id: int, *, official: Off
     ticket = _prepare(session, ticket_id, official, version, Action.REJECT)
     before = advance(ticket, Action.REJECT, deps)
     ticket.closed_at = deps.clock.now()
+    stop_ticket_clock(session, ticket)
     record_event(session, ticket, EventType.REJECTED, actor_kind=ActorKind.OFFICIAL, actor_id=official.id,
                  before=before, deps=deps, reason=reason)
     citizen = _citizen(session, ticket)

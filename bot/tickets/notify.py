@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.base import Button, ChannelName, Outbound
 from bot.models import CardRole, Citizen, GroupLink, Official, Outbox, OutboxStatus
+from bot.tickets.units import cached_unit_chats
 
 __all__ = ["ChatRef", "unit_chats", "enqueue", "notify_citizen", "notify_unit", "buttons_to_json", "buttons_from_json"]
 
@@ -27,7 +28,7 @@ class ChatRef:
 def unit_chats(session: Session, unit_id: str) -> list[ChatRef]:
     cache: dict[str, list[ChatRef]] = session.info.setdefault("unit_chats", {})
     if unit_id not in cache:
-        cache[unit_id] = _unit_chats(session, unit_id)
+        cache[unit_id] = cached_unit_chats(session, unit_id, _unit_chats)  # per process: bot/tickets/units.py
     return cache[unit_id]
 
 
@@ -63,6 +64,7 @@ def enqueue(session: Session, message: Outbound, *, now: datetime, ticket_id: in
             "buttons": buttons_to_json(message.buttons),
             "photos": list(message.photos),
             "edit_message_id": message.edit_message_id,
+            **({"documents": [[d.path, d.name] for d in message.documents]} if message.documents else {}),
         },
         ticket_id=ticket_id,
         card_unit_id=card_unit_id,

@@ -54,6 +54,7 @@ async def _read_params(request: web.Request) -> JSON:
         while (part := await reader.next()) is not None:
             if part.filename:  # type: ignore[union-attr]
                 params[part.name] = bytes(await part.read())  # type: ignore[union-attr]
+                params["_filename_" + str(part.name)] = part.filename  # type: ignore[union-attr]
             else:
                 params[part.name] = await part.text()  # type: ignore[union-attr]
     else:

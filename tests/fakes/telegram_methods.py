@@ -178,6 +178,27 @@ async def send_media_group(state: FakeState, params: JSON) -> list[JSON]:
     return result
 
 
+async def send_document(state: FakeState, params: JSON) -> JSON:
+    """A multipart upload (bytes) or a known file id; the bytes are kept, so a test can open the file."""
+    chat_id = _chat_id(params)
+    value = params.get("document")
+    if isinstance(value, bytes):
+        if not value:
+            raise ApiFault(400, "Bad Request: file must be non-empty")
+        file_id, unique = state.new_file("document", value)
+    else:
+        file_id = str(value or "")
+        if file_id not in state.files:
+            raise ApiFault(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        unique = "U" + file_id[-8:]
+    document = {"file_id": file_id, "file_unique_id": unique, "file_size": len(state.files[file_id]),
+                "file_name": str(params.get("_filename_document") or "document")}
+    msg = tg.message(state.next_message_id(chat_id), tg.chat(chat_id), tg.BOT_USER, document=document,
+                     caption=_text(params, "caption", MAX_CAPTION, required=False) or None)
+    await state.record("sendDocument", msg)
+    return msg
+
+
 async def get_file(state: FakeState, params: JSON) -> JSON:
     file_id = str(params.get("file_id") or "")
     base = file_id.removesuffix("-s")
@@ -210,6 +231,7 @@ METHODS: dict[str, Method] = {
     "sendPhoto": send_photo,
     "sendMediaGroup": send_media_group,
     "getFile": get_file,
+    "sendDocument": send_document,
     "sendChatAction": send_chat_action,
     "setMyCommands": accept,
     "deleteMyCommands": accept,

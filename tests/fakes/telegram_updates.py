@@ -48,7 +48,7 @@ def _content(state: FakeState, spec: JSON) -> dict[str, Any]:
     if kind == "location":
         return {"location": {"latitude": float(spec["latitude"]),
                              "longitude": float(spec["longitude"])}}
-    file_id, unique = state.new_file(kind, b"fake-" + kind.encode())
+    file_id, unique = state.new_file(kind, spec["content"].encode() if "content" in spec else b"fake-" + kind.encode())
     if kind == "sticker":
         return {"sticker": {"file_id": file_id, "file_unique_id": unique, "type": "regular",
                             "width": 512, "height": 512, "is_animated": False,
@@ -59,7 +59,8 @@ def _content(state: FakeState, spec: JSON) -> dict[str, Any]:
     if kind == "document":
         return {"document": {"file_id": file_id, "file_unique_id": unique,
                              "file_name": spec.get("file_name", "don.pdf"),
-                             "mime_type": "application/pdf"}}
+                             "mime_type": "application/pdf"},
+                "caption": spec.get("caption") or None}
     if kind == "video":
         return {"video": {"file_id": file_id, "file_unique_id": unique, "width": 640,
                           "height": 480, "duration": 5}}

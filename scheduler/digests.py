@@ -1,0 +1,82 @@
+"""Digests: the Front's daily summary of tickets, and Home Affairs' summary of a reporting duty.
+
+A digest is a reminder row like any other (subject "digest"), so it is sent
+once per day across instances; the Front's row repeats every working day and
+covers the time since it was last sent, so an outage gives one longer digest,
+not one per missed day. Its text is computed when it is sent.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.db import transaction
+from bot.models import Ticket
+from bot.tickets.cards import format_date, format_time, unit_short
+from handlers import texts_reports as tr
+from scheduler.deadlines import Deadlines
+from scheduler.models import RecipientKind, Reminder, SubjectKind
+from scheduler.reminders import OPEN_TICKET_STATES, PlannedReminder, insert_reminders, overseer_unit
+
+__all__ = ["plan_digests", "render_digest", "front_digest", "FRONT", "MAX_LINES"]
+
+FRONT = "front"
+MAX_LINES = 20  # per section; the rest is counted, and /phieu CODE opens any ticket
+
+
+def plan_digests(factory: sessionmaker[Session], clock: Clock, dl: Deadlines) -> None:
+    """The Front's daily digest row (one, repeating): first sent at the next office morning."""
+    now = clock.now()
+    with transaction(factory) as session:
+        front = overseer_unit(session)
+        if front is None:
+            return
+        today = dl.at(dl.local_date(now), dl.office.remind_time)
+        first = today if today > now and dl.calendar.is_working_day(today.date()) else dl.next_office_morning(now)
+        insert_reminders(session, [PlannedReminder(SubjectKind.DIGEST, FRONT, RecipientKind.UNIT, front, "daily",
+                                                   front, first, first, 1)], now)
+
+
+def _lines(session: Session, tickets: list[Ticket]) -> list[str]:
+    out = [tr.FRONT_DIGEST_LINE.format(code=t.code, unit=unit_short(session, t.lead_unit_id),
+                                       due=format_date(t.due_at)) for t in tickets[:MAX_LINES]]
+    if len(tickets) > MAX_LINES:
+        out.append(tr.DIGEST_MORE.format(n=len(tickets) - MAX_LINES))
+    return out
+
+
+def front_digest(session: Session, since: datetime, now: datetime) -> str:
+    """New, answered and currently overdue tickets since `since`."""
+    new = list(session.scalars(select(Ticket).where(Ticket.created_at >= since, Ticket.created_at < now)
+                               .order_by(Ticket.id)))
+    answered = list(session.scalars(select(Ticket).where(Ticket.answered_at >= since, Ticket.answered_at < now)
+                                    .order_by(Ticket.answered_at)))
+    overdue = list(session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_TICKET_STATES), Ticket.due_at < now)
+                                   .order_by(Ticket.due_at)))
+    parts = [tr.FRONT_DIGEST_HEAD.format(since=format_time(since), until=format_time(now)),
+             tr.FRONT_DIGEST_COUNTS.format(new=len(new), answered=len(answered), overdue=len(overdue))]
+    for head, rows in ((tr.FRONT_DIGEST_OVERDUE, overdue), (tr.FRONT_DIGEST_NEW, new),
+                       (tr.FRONT_DIGEST_ANSWERED, answered)):
+        if rows:
+            parts += ["", head, *_lines(session, rows)]
+    parts += ["", tr.FRONT_DIGEST_HINT]
+    return "\n".join(parts)
+
+
+def render_digest(session: Session, reminder: Reminder, now: datetime) -> str | None:
+    """The text of a digest reminder, or None when there is nothing to say (the row is re-armed)."""
+    if reminder.subject_id == FRONT:
+        since = reminder.sent_at or now - timedelta(days=1)
+        return front_digest(session, since, now)
+    if reminder.subject_id.startswith("duty:"):
+        from scheduler.obligations import duty_digest  # the reporting side is optional to the ticket side
+
+        return duty_digest(session, reminder, now)
+    return None
+
+
+def count_open(session: Session) -> int:
+    return session.scalar(select(func.count(Ticket.id)).where(Ticket.state.in_(OPEN_TICKET_STATES))) or 0

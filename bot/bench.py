@@ -39,10 +39,6 @@ TARGET_RATIO, TARGET_P99 = 0.4, 1.0
 SERVE = tuple(os.environ.get("PHANANH_BENCH_SERVE", "-m bot.cli serve").split())  # the bot under test, as an operator starts it
 
 
-def register(sub: Any) -> None:
-    """Nothing at the top level: `bench` belongs to nlp/cli.py (see register_bench)."""
-
-
 def register_bench(bench_sub: Any) -> None:
     parser = bench_sub.add_parser("pipeline", help="messages/s and latency of the whole bot vs an echo bot")
     parser.add_argument("--messages", type=int, default=300, help="messages per run (default 300)")

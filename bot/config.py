@@ -44,7 +44,6 @@ class Settings:
     webhook_secret: str = ""
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    answer_days: int = 15
     max_tickets_per_day: int = 5
     max_text_length: int = 4096
     data_retention_days: int = 1825
@@ -76,7 +75,6 @@ class Settings:
             webhook_secret=get("WEBHOOK_SECRET", ""),
             webhook_listen=get("WEBHOOK_LISTEN") or d.webhook_listen,
             webhook_port=_int(get("WEBHOOK_PORT"), d.webhook_port),
-            answer_days=_int(get("ANSWER_DAYS"), d.answer_days),
             max_tickets_per_day=_int(get("MAX_TICKETS_PER_DAY"), d.max_tickets_per_day),
             max_text_length=_int(get("MAX_TEXT_LENGTH"), d.max_text_length),
             data_retention_days=_int(get("DATA_RETENTION_DAYS"), d.data_retention_days),

@@ -14,10 +14,10 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.base import ChannelAdapter, ChannelName, Outbound, OutboundDocument, RetryLater, Undeliverable
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 _DONE = object()  # a row settled without a delivery (failed for good)
 MAX_BACKOFF = 900.0
+_OUTBOX = Outbox.__table__
+_CLAIM_COLUMNS = (Outbox.id, Outbox.channel, Outbox.chat_id, Outbox.payload, Outbox.attempts, Outbox.ticket_id,
+                  Outbox.card_unit_id, Outbox.card_role)
 CONCURRENT_CHATS = 8  # chats sent to side by side (within the Bot API connection pool)
 
 
@@ -66,6 +69,7 @@ class OutboxSender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pg = not is_sqlite(runtime.engine)
         self.lease = timedelta(seconds=runtime.settings.outbox_lease_seconds)
+        self._due_full = False  # the last claim's query was cut at `batch`
         self._card_ids: dict[tuple[int, str, str], str] = {}  # cards posted by this sender: (ticket, channel, chat)
         runtime.add_outbox_listener(self.wake)
 
@@ -89,6 +93,8 @@ class OutboxSender:
                     await self.drain()
                 except Exception:  # a broken database: keep the loop, try again after the poll
                     log.exception("outbox drain failed")
+                if self._event.is_set():  # rows committed during the drain: go again at once
+                    continue
                 timeout = await asyncio.to_thread(self._until_next_due)
                 waker = asyncio.ensure_future(self._event.wait())
                 stopper = asyncio.ensure_future(stop.wait())
@@ -99,13 +105,21 @@ class OutboxSender:
             self.runtime.remove_outbox_listener(self.wake)
 
     async def drain(self) -> int:
-        """Send every row due now (in rounds of `batch`); returns how many rows were handled."""
+        """Send every row due now (in rounds of `batch`); returns how many rows were handled.
+
+        A round ends the drain when its claim took every due row it could see (the
+        query was not cut at `batch`) and every row went out: claiming again would
+        find nothing, and a row committed meanwhile wakes `run` anyway. A retry, a
+        failure or a full batch means another round, as before.
+        """
         self._loop = self._loop or asyncio.get_running_loop()
         handled = 0
         while True:
+            self._due_full = False
             claimed = await asyncio.to_thread(self.claim)
             if not claimed:
                 return handled
+            again = self._due_full
             by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
             for row in claimed:
                 by_chat[(row.message.channel.value, row.message.chat_id)].append(row)
@@ -113,9 +127,12 @@ class OutboxSender:
             sent: list[tuple[Claimed, str | None, str | None]] = []
 
             async def chat(rows: list[Claimed]) -> None:
+                nonlocal again
                 async with limit:
                     for i, row in enumerate(rows):
                         outcome = await self._send(row)
+                        if outcome is None or outcome is _DONE:
+                            again = True  # released or failed rows may unblock others of the chat
                         if outcome is None:
                             # keep the chat's order: later rows go back to wait behind this one
                             await asyncio.to_thread(self._release, rows[i + 1:])
@@ -129,19 +146,30 @@ class OutboxSender:
                 # one commit for the round's deliveries; a crash before it means a resend, not a loss
                 await asyncio.to_thread(self._mark_sent_many, sent)
             handled += len(claimed)
+            if not again:
+                return handled
 
     # --- claiming (worker thread) -----------------------------------------------------
     def claim(self) -> list[Claimed]:
+        """Lease the due rows, in one transaction and a few statements whatever their number.
+
+        Core rows, not ORM objects: the sender only reads them. The UPDATE takes
+        every candidate at once and returns the ids it took; on PostgreSQL the
+        rows are ours (FOR UPDATE SKIP LOCKED), on SQLite the transaction holds
+        the write lock, so it takes them all. Should one still be missed, the
+        rows of its chat after it are given back at once (per-chat order).
+        """
         now = self.clock.now()
         channels = [c.value for c in self.adapters]
         with self.runtime.session_factory() as session, session.begin():
-            query = (select(Outbox).where(Outbox.status.in_(UNSENT), Outbox.next_attempt_at <= now,
-                                          Outbox.channel.in_(channels)).order_by(Outbox.id).limit(self.batch))
+            query = (select(*_CLAIM_COLUMNS).where(Outbox.status.in_(UNSENT), Outbox.next_attempt_at <= now,
+                                                   Outbox.channel.in_(channels)).order_by(Outbox.id).limit(self.batch))
             if self._pg:
                 query = query.with_for_update(skip_locked=True)
-            due = list(session.scalars(query))
+            due = session.execute(query).all()
             if not due:
                 return []
+            self._due_full = len(due) >= self.batch  # more due rows may wait behind the limit
             unsent: dict[tuple[str, str], list[int]] = defaultdict(list)
             for channel, chat_id, row_id in session.execute(
                     select(Outbox.channel, Outbox.chat_id, Outbox.id)
@@ -150,7 +178,7 @@ class OutboxSender:
                 unsent[(channel, chat_id)].append(row_id)
             position: dict[tuple[str, str], int] = defaultdict(int)
             blocked: set[tuple[str, str]] = set()
-            claimed: list[Claimed] = []
+            candidates = []
             for row in due:
                 key = (row.channel, row.chat_id)
                 if key in blocked:
@@ -159,15 +187,38 @@ class OutboxSender:
                     blocked.add(key)  # an earlier row of this chat waits (backoff, or another sender has it)
                     continue
                 position[key] += 1
-                took = session.execute(
-                    update(Outbox).where(Outbox.id == row.id, Outbox.status.in_(UNSENT), Outbox.next_attempt_at <= now)
-                    .values(status=OutboxStatus.SENDING, next_attempt_at=now + self.lease, attempts=Outbox.attempts + 1)
-                    .execution_options(synchronize_session=False)).rowcount
-                if took != 1:
+                candidates.append(row)
+            taken = set(session.scalars(
+                update(Outbox).where(Outbox.id.in_([r.id for r in candidates]), Outbox.status.in_(UNSENT),
+                                     Outbox.next_attempt_at <= now)
+                .values(status=OutboxStatus.SENDING, next_attempt_at=now + self.lease, attempts=Outbox.attempts + 1)
+                .returning(Outbox.id).execution_options(synchronize_session=False)))
+            kept, give_back = [], []
+            blocked.clear()
+            for row in candidates:
+                key = (row.channel, row.chat_id)
+                if row.id not in taken or key in blocked:
                     blocked.add(key)
+                    if row.id in taken:
+                        give_back.append(row.id)
                     continue
-                claimed.append(self._claimed(session, row))
-            return claimed
+                kept.append(row)
+            if give_back:  # never reached on SQLite or with SKIP LOCKED; kept for any other isolation
+                session.execute(update(Outbox).where(Outbox.id.in_(give_back)).values(
+                    status=OutboxStatus.PENDING, next_attempt_at=now, attempts=Outbox.attempts - 1)
+                    .execution_options(synchronize_session=False))
+            cards = self._posted_cards(session, kept)
+            return [self._claimed(row, cards) for row in kept]
+
+    @staticmethod
+    def _posted_cards(session: Session, rows: list[Any]) -> dict[tuple[int, str, str], str]:
+        """The message ids of the cards already posted for these rows' tickets (one query)."""
+        tickets = {r.ticket_id for r in rows if r.card_unit_id and r.ticket_id is not None}
+        if not tickets:
+            return {}
+        return {(t, c, chat): m for t, c, chat, m in session.execute(
+            select(CardMessage.ticket_id, CardMessage.channel, CardMessage.chat_id, CardMessage.message_id)
+            .where(CardMessage.ticket_id.in_(tickets)))}
 
     def release_orphans(self) -> int:
         """SQLite runs one bot process per file: rows left `sending` are a dead process's; send them now."""
@@ -180,14 +231,12 @@ class OutboxSender:
             log.warning("outbox released rows of a dead sender count=%d", released)
         return released
 
-    def _claimed(self, session, row: Outbox) -> Claimed:  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _claimed(row: Any, cards: dict[tuple[int, str, str], str]) -> Claimed:
         payload = row.payload
         edit = payload.get("edit_message_id")
         if row.card_unit_id and row.ticket_id is not None and not edit:
-            card = session.scalar(select(CardMessage).where(CardMessage.ticket_id == row.ticket_id,
-                                                            CardMessage.channel == row.channel,
-                                                            CardMessage.chat_id == row.chat_id))
-            edit = card.message_id if card else None
+            edit = cards.get((row.ticket_id, row.channel, row.chat_id))
         message = Outbound(channel=ChannelName(row.channel), chat_id=row.chat_id, text=payload["text"],
                            buttons=buttons_from_json(payload.get("buttons") or []),
                            photos=tuple(payload.get("photos") or ()), edit_message_id=edit,
@@ -235,27 +284,36 @@ class OutboxSender:
         return (str(message_id) if message_id is not None else None, None)
 
     def _mark_sent_many(self, sent: list[tuple[Claimed, str | None, str | None]]) -> None:
+        """The round's deliveries in one transaction: one executemany UPDATE, one card lookup."""
         if not sent:
             return
-        with self.runtime.session_factory() as session, session.begin():
-            for row, message_id, note in sent:
-                self._mark_sent(session, row, message_id, note)
-
-    def _mark_sent(self, session: Session, row: Claimed, message_id: str | None, note: str | None) -> None:
         now = self.clock.now()
-        session.execute(update(Outbox).where(Outbox.id == row.id).values(
-            status=OutboxStatus.SENT, sent_message_id=message_id, sent_at=now, error=note))
-        if row.card_unit_id and row.ticket_id is not None and message_id:
-            card = session.scalar(select(CardMessage).where(
-                CardMessage.ticket_id == row.ticket_id, CardMessage.channel == row.message.channel.value,
-                CardMessage.chat_id == row.message.chat_id))
+        with self.runtime.session_factory() as session, session.begin():
+            session.connection().execute(
+                update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id")).values(
+                    status=OutboxStatus.SENT, sent_message_id=bindparam("message_id"), sent_at=now,
+                    error=bindparam("note")),
+                [{"row_id": row.id, "message_id": message_id, "note": note} for row, message_id, note in sent])
+            self._record_cards(session, [(row, message_id) for row, message_id, _ in sent], now)
+
+    def _record_cards(self, session: Session, sent: list[tuple[Claimed, str | None]], now: datetime) -> None:
+        """Remember where each card now is (CardMessage), so later changes edit it in place."""
+        latest: dict[tuple[int, str, str], tuple[Claimed, str]] = {}
+        for row, message_id in sent:  # in sending order: a later row of the same card wins
+            if row.card_unit_id and row.ticket_id is not None and message_id:
+                latest[(row.ticket_id, row.message.channel.value, row.message.chat_id)] = (row, str(message_id))
+        if not latest:
+            return
+        existing = {(c.ticket_id, c.channel, c.chat_id): c for c in session.scalars(
+            select(CardMessage).where(CardMessage.ticket_id.in_({k[0] for k in latest})))}
+        for key, (row, message_id) in latest.items():
+            card = existing.get(key)
             if card is None:
                 session.add(CardMessage(ticket_id=row.ticket_id, unit_id=row.card_unit_id,
                                         role=CardRole(row.card_role or CardRole.LEAD.value),
-                                        channel=row.message.channel.value, chat_id=row.message.chat_id,
-                                        message_id=str(message_id), updated_at=now))
+                                        channel=key[1], chat_id=key[2], message_id=message_id, updated_at=now))
             else:
-                card.message_id, card.unit_id, card.updated_at = str(message_id), row.card_unit_id, now
+                card.message_id, card.unit_id, card.updated_at = message_id, row.card_unit_id, now
 
     def _mark_retry(self, row: Claimed, delay: float, error: str) -> None:
         now = self.clock.now()

@@ -47,8 +47,9 @@ def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
     rollback; either way before any effect of ours.
     """
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(ProcessedUpdate).values(delivery_id=delivery_id, processed_at=now).on_conflict_do_nothing()
-    return session.execute(stmt).rowcount == 1
+    stmt = (insert(ProcessedUpdate).values(delivery_id=delivery_id, processed_at=now).on_conflict_do_nothing()
+            .returning(ProcessedUpdate.delivery_id))
+    return session.execute(stmt).scalar() is not None
 
 
 @dataclass(frozen=True, slots=True)

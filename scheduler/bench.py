@@ -30,7 +30,9 @@ TICK_AT = datetime(2026, 6, 22, 2, 0, tzinfo=UTC)
 
 def run_bench(*, units: int, due: int, url: str | None = None) -> dict[str, Any]:
     tmp = tempfile.TemporaryDirectory(prefix="phananh-bench-")
-    os.environ.setdefault("PHANANH_REPORTS_DIR", str(Path(tmp.name) / "reports"))  # the workbooks go with the bench
+    own_dir = "PHANANH_REPORTS_DIR" not in os.environ
+    if own_dir:  # the workbooks attached to first reminders go away with the bench
+        os.environ["PHANANH_REPORTS_DIR"] = str(Path(tmp.name) / "reports")
     url = url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -74,6 +76,8 @@ def run_bench(*, units: int, due: int, url: str | None = None) -> dict[str, Any]
     finally:
         engine.dispose()
         tmp.cleanup()
+        if own_dir:
+            del os.environ["PHANANH_REPORTS_DIR"]
     return {"units": units, "obligations": obligations, "reminder_rows": rows, "planning_s": round(planning, 3),
             "tick_due": len(ids), "tick_sent": result.sent, "tick_outbox_rows": result.outbox_rows,
             "tick_s": round(busy, 3), "drain_ticks": drain_ticks, "drain_s": round(drain, 3),

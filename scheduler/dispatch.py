@@ -101,7 +101,7 @@ def tick(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, *, limit: 
         sent, dropped, rows = [], [], 0
         first = never_sent(session, {r.subject_id for r in send if r.subject_kind == SubjectKind.OBLIGATION
                                      and getattr(duties.get(int(r.subject_id)), "duty", None) in WITH_STATS})
-        workbooks = 0
+        workbooks = deferred = 0
         session.autoflush = False  # the rows queued here are flushed once at commit, not before each lookup
         for r in send:
             text: str | None = None
@@ -122,8 +122,10 @@ def tick(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, *, limit: 
                 if citizen is not None:
                     notify_citizen(session, citizen, text, now=now, ticket_id=ticket_id)  # type: ignore[arg-type]
                     rows += 1
-            elif r.subject_id in first and r.subject_kind == SubjectKind.OBLIGATION and unit_chats(session, r.recipient):
+            elif (r.subject_id in first and r.subject_kind == SubjectKind.OBLIGATION
+                  and unit_chats(session, r.recipient)):  # a first reminder: with the statistics workbook
                 if workbooks >= WORKBOOKS_PER_TICK:
+                    deferred += 1
                     continue  # left pending: the next tick writes its workbook
                 workbooks += 1
                 doc = workbook_for(session, duties[int(r.subject_id)], now=now, tz=dl.tz)  # type: ignore[arg-type]
@@ -135,5 +137,6 @@ def tick(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, *, limit: 
         repeat_dropped = [r for r in dropped if r.repeat_days and r.subject_kind == SubjectKind.DIGEST]
         dropped = [r for r in dropped if r not in repeat_dropped]
         settle(session, sent, skipped + repeat_dropped, dropped, now, dl)
-    log.info("scheduler tick sent=%d skipped=%d cancelled=%d outbox=%d", len(sent), len(skipped), len(dropped), rows)
+    log.info("scheduler tick sent=%d skipped=%d cancelled=%d outbox=%d deferred_for_workbook=%d", len(sent),
+             len(skipped), len(dropped), rows, deferred)
     return TickResult(len(sent), len(skipped), len(dropped), rows)

@@ -16,6 +16,7 @@ from bot.channels.base import Attachment
 from bot.cli import main as cli_main
 from bot.db import transaction
 from bot.models import Citizen, CodePurpose, Official, Outbox, Ticket, TicketState
+from bot.runtime import Runtime
 from handlers import texts_reports as tr
 from scheduler.deadlines import default_deadlines
 from scheduler.dispatch import tick
@@ -31,6 +32,7 @@ from tests.telegram_harness import Harness, running_bot
 
 UNIT, OTHER, HOME = "so_xay_dung", "so_tai_chinh", "so_noi_vu"
 HOME_GROUP, UNIT_GROUP = "-500", "-600"
+TRAFFIC, PETITION = "giao_thong_xay_dung", "phan_anh_kien_nghi"
 
 
 def local(day: int, month: int, hour: int = 9) -> datetime:
@@ -71,7 +73,7 @@ def document(file_id: str, name: str, caption: str = "") -> dict:  # type: ignor
     return {"text": caption, "attachments": (Attachment("document", file_id, name),), "unsupported": "document"}
 
 
-def test_submit_on_time_with_a_file_stops_reminders_and_tells_home_affairs(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_submit_on_time_with_a_file_stops_reminders_and_tells_home_affairs(runtime: Runtime) -> None:
     runtime.clock.set(local(1, 6))
     plan(runtime)
     group(runtime, HOME, HOME_GROUP)
@@ -89,7 +91,8 @@ def test_submit_on_time_with_a_file_stops_reminders_and_tells_home_affairs(runti
     assert len(notice) == 1 and "bao-cao-6-thang.pdf" in notice[0] and "nộp trễ" not in notice[0]
     with runtime.session_factory() as s:
         sub = s.scalars(select(ReportSubmission)).one()
-        assert (sub.file_id, sub.file_name, sub.late, sub.channel) == ("FILE-1", "bao-cao-6-thang.pdf", False, "telegram")
+        assert (sub.file_id, sub.file_name, sub.late, sub.channel) == \
+            ("FILE-1", "bao-cao-6-thang.pdf", False, "telegram")
         assert s.get(Official, sub.official_id).platform_id == "7100"
         assert s.get(Obligation, h1.id).status == ObligationStatus.SUBMITTED
     assert pending(runtime, h1.id) == 0 and pending(runtime, annual.id) > 0
@@ -102,7 +105,7 @@ def test_submit_on_time_with_a_file_stops_reminders_and_tells_home_affairs(runti
         assert not [r for r in outbox(runtime, after=before, chat_id="7100") if "2026-H1" in r["text"]]
 
 
-def test_late_submission_by_document_number_is_recorded_late(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_late_submission_by_document_number_is_recorded_late(runtime: Runtime) -> None:
     runtime.clock.set(local(1, 6))
     plan(runtime)
     group(runtime, HOME, HOME_GROUP)
@@ -122,7 +125,7 @@ def test_late_submission_by_document_number_is_recorded_late(runtime) -> None:  
     assert pending(runtime, h1.id) == 0
 
 
-def test_captioned_file_submits_at_once_and_step_survives_between_messages(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_captioned_file_submits_at_once_and_step_survives_between_messages(runtime: Runtime) -> None:
     runtime.clock.set(local(1, 6))
     plan(runtime)
     (h1, annual), cb = duties(runtime, UNIT), official(runtime, UNIT, "7300")
@@ -153,10 +156,10 @@ def _fixture_tickets(rt) -> None:  # type: ignore[no-untyped-def]
         s.add_all([person, off])
         s.flush()
         spec = [  # (unit, created, state, taken, answered, due, rating, category, kind)
-            (UNIT, local(20, 1), TicketState.CLOSED, True, local(25, 1), local(30, 1), 5, "dat_dai", "phan_anh_kien_nghi"),
+            (UNIT, local(20, 1), TicketState.CLOSED, True, local(25, 1), local(30, 1), 5, "dat_dai", PETITION),
             (UNIT, local(2, 2), TicketState.CLOSED, True, local(20, 2), local(16, 2), 2, "dat_dai", "khieu_nai_to_cao"),
-            (UNIT, local(3, 3), TicketState.ANSWERED, True, local(5, 3), local(17, 3), None, "giao_thong_xay_dung", "phan_anh_kien_nghi"),
-            (UNIT, local(4, 4), TicketState.IN_PROGRESS, True, None, local(20, 4), None, "giao_thong_xay_dung", "phan_anh_kien_nghi"),
+            (UNIT, local(3, 3), TicketState.ANSWERED, True, local(5, 3), local(17, 3), None, TRAFFIC, PETITION),
+            (UNIT, local(4, 4), TicketState.IN_PROGRESS, True, None, local(20, 4), None, TRAFFIC, PETITION),
             (UNIT, local(5, 5), TicketState.NEW, False, None, local(19, 5), None, "giao_thong_xay_dung", "gop_y"),
             (UNIT, local(1, 6), TicketState.NEW, False, None, local(30, 6), None, "moi_truong", "gop_y"),
             (UNIT, local(6, 5), TicketState.REJECTED, False, None, local(20, 5), None, "khac", "hoi_dap"),
@@ -174,7 +177,8 @@ def _fixture_tickets(rt) -> None:  # type: ignore[no-untyped-def]
                      updated_at=datetime(2025, 12, 14, 10, tzinfo=UTC)))  # 14/12/2025 17:00 local: before H1
 
 
-def test_stats_exact_counts_xlsx_and_cli(runtime, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_stats_exact_counts_xlsx_and_cli(runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     _fixture_tickets(runtime)
     period = parse_period("2026-H1")
     assert (period.first.isoformat(), period.last.isoformat()) == ("2025-12-15", "2026-06-14")
@@ -201,7 +205,8 @@ def test_stats_exact_counts_xlsx_and_cli(runtime, tmp_path, monkeypatch, capsys)
     rows = list(wb[tr.STATS_SHEET_SUMMARY].iter_rows(values_only=True))
     assert rows[1] == tr.STATS_HEADER
     assert rows[2] == ("Sở Xây dựng", 7, 4, 3, 2, 2, 2, 3.5, 1) and len(rows) == 3
-    assert list(wb[tr.STATS_SHEET_CATEGORY].iter_rows(values_only=True))[1] == ("Giao thông, xây dựng, đô thị", 3)
+    by_category = list(wb[tr.STATS_SHEET_CATEGORY].iter_rows(values_only=True))
+    assert by_category[1] == ("Giao thông, xây dựng, đô thị", 3)
     assert ("Góp ý", 2) in list(wb[tr.STATS_SHEET_KIND].iter_rows(values_only=True))
 
     monkeypatch.setenv("DATABASE_URL", runtime.settings.database_url)
@@ -216,7 +221,7 @@ def test_stats_exact_counts_xlsx_and_cli(runtime, tmp_path, monkeypatch, capsys)
     assert cli_main(["report", "stats", "--period", "2026-Q3"]) == 2
 
 
-def test_first_reminder_carries_the_workbook_later_ones_do_not(runtime, reports_dir) -> None:  # type: ignore[no-untyped-def]
+def test_first_reminder_carries_the_workbook_later_ones_do_not(runtime: Runtime, reports_dir: Path) -> None:
     runtime.clock.set(local(1, 6))
     plan(runtime)
     group(runtime, UNIT, UNIT_GROUP)
@@ -237,10 +242,31 @@ def test_first_reminder_carries_the_workbook_later_ones_do_not(runtime, reports_
     assert "còn 3 ngày" in row["text"] and "documents" not in row
 
 
+
+def test_workbook_budget_defers_first_reminders_to_the_next_tick(runtime: Runtime,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.dispatch
+
+    monkeypatch.setattr(scheduler.dispatch, "WORKBOOKS_PER_TICK", 1)
+    runtime.clock.set(local(1, 6))
+    plan(runtime)
+    group(runtime, UNIT, UNIT_GROUP)
+    group(runtime, OTHER, "-601")
+    dl = default_deadlines(runtime.settings.timezone)
+    runtime.clock.set(local(11, 6))
+    got: list[str] = []
+    for _ in range(3):
+        before = max_outbox_id(runtime)
+        tick(runtime.session_factory, runtime.clock, dl)
+        got.append("".join(sorted(chat[-1] for chat in (UNIT_GROUP, "-601")
+                                  if any("documents" in p for p in payloads(runtime, before, chat)))))
+    assert sorted(got[:2]) == ["0", "1"] and got[2] == ""  # one each tick, then nothing: none lost, none twice
+
+
 # --- end to end: python-telegram-bot against the fake Bot API ---------------------------------------------------
 
 @pytest.fixture
-async def bot(settings, clock, analyzer, fake_telegram: FakeTelegramServer):  # type: ignore[no-untyped-def]  # noqa: F811
+async def bot(settings, clock, analyzer, fake_telegram: FakeTelegramServer):  # type: ignore[no-untyped-def] # noqa: F811
     async with running_bot(settings, clock, analyzer, fake_telegram) as harness:
         yield harness
 
@@ -307,7 +333,8 @@ async def test_console_prints_the_document_path() -> None:
     assert "Nhắc nộp báo cáo" in out.getvalue() and "tk.xlsx: /tmp/x/tk.xlsx" in out.getvalue()
 
 
-async def test_zalo_bot_names_the_document_in_the_text(settings, clock, analyzer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_zalo_bot_names_the_document_in_the_text(settings, clock, analyzer,  # type: ignore[no-untyped-def]
+                                                      tmp_path: Path) -> None:
     from bot.channels.base import ChannelName, Outbound, OutboundDocument
     from bot.tickets.notify import enqueue
     from tests.zalo_harness import running_zalo
@@ -321,4 +348,5 @@ async def test_zalo_bot_names_the_document_in_the_text(settings, clock, analyzer
                                 documents=(OutboundDocument(str(xlsx), "thong-ke.xlsx"),)), now=clock.now())
         h.runtime.wake_outbox()
         sent = await h.bot.wait_sent("zchat1", after=after)
-        assert "Nhắc nộp báo cáo" in sent.text and "thong-ke.xlsx" in sent.text and "Zalo không gửi được tệp" in sent.text
+        assert "Nhắc nộp báo cáo" in sent.text and "thong-ke.xlsx" in sent.text
+        assert "Zalo không gửi được tệp" in sent.text

@@ -19,11 +19,12 @@ from bot.models import ActorKind, CardRole, Citizen, EventType, Ticket, TicketEv
 from bot.tickets.common import Deps, advance, lock_ticket, post_cards, record_event, refresh_cards, require_owner
 from bot.tickets.notify import notify_unit
 from bot.tickets.states import Action
-from bot.tickets.units import prime_overseer
+from bot.tickets.units import unit_directory
 from handlers import texts_official as to
 from nlp.analysis import Analysis
 from nlp.labels import Category, Group, Kind
-from scheduler.hooks import answer_due, start_ticket_clock
+from scheduler.deadlines import default_deadlines
+from scheduler.reminders import insert_reminders, ticket_ladder
 
 __all__ = ["file_ticket", "set_ticket_topic", "set_ticket_place", "tickets_today", "new_code"]
 
@@ -55,6 +56,8 @@ def file_ticket(session: Session, deps: Deps, *, citizen: Citizen, text: str, an
     if tickets_today(session, citizen, deps) >= limit:
         raise LimitReached(citizen_id=citizen.id, limit=limit)
     now = deps.clock.now()
+    deadlines = default_deadlines(deps.settings.timezone)
+    due = deadlines.for_ticket(analysis.kind.value, now)  # working days (config/deadlines.yaml)
     location = analysis.location
     ticket = Ticket(
         code=new_code(session), citizen_id=citizen.id, channel=citizen.channel, text=text,
@@ -68,13 +71,16 @@ def file_ticket(session: Session, deps: Deps, *, citizen: Citizen, text: str, an
         urgent_reason=list(analysis.urgent_reason), needs_triage=analysis.needs_triage,
         lead_unit_id=analysis.lead_unit, coordinating_units=list(analysis.coordinating_units),
         overseer_id=analysis.overseer, state=TicketState.NEW, version=1,
-        due_at=answer_due(analysis.kind.value, now, deps.settings.timezone), reopened_count=0,
+        due_at=due.answer_at, reopened_count=0,
         created_at=now, updated_at=now,
     )
     session.add(ticket)
     session.flush()
-    prime_overseer(session)  # the reminder ladder names the Front: from the process's unit directory
-    start_ticket_clock(session, ticket, now, deps.settings.timezone)  # working-day deadline + reminder ladder
+    # The reminder ladder: scheduler.hooks.start_ticket_clock without its two steps that a
+    # ticket born in this transaction does not need (cancelling an old ladder, setting the
+    # due date again), and with the Front's id from the process's unit directory.
+    insert_reminders(session, ticket_ladder(ticket, deadlines, now, take_at=due.take_at,
+                                            overseer=unit_directory(session).overseer), now)
     session.info.setdefault("fresh_tickets", set()).add(ticket.id)
     record_event(session, ticket, EventType.FILED, actor_kind=ActorKind.CITIZEN, actor_id=citizen.id,
                  before=None, deps=deps, analysis=analysis.to_json(), notes=list(analysis.notes),

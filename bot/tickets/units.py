@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import GroupLink, Official, Unit
 
-__all__ = ["UnitDirectory", "unit_directory", "invalidate_units", "prime_overseer", "cached_unit_chats",
+__all__ = ["UnitDirectory", "unit_directory", "invalidate_units", "cached_unit_chats",
            "invalidate_unit_chats", "UNIT_CACHE_SECONDS", "CHATS_CACHE_SECONDS"]
 
 UNIT_CACHE_SECONDS = 60.0
@@ -61,16 +61,6 @@ def invalidate_units() -> None:
     """Forget every cached directory (after `seed_units` in this process)."""
     with _lock:
         _cache.clear()
-
-
-def prime_overseer(session: Session) -> None:
-    """Give scheduler.reminders.overseer_unit its per-session answer from the process cache.
-
-    It otherwise loads every Unit row as an ORM object once per transaction,
-    i.e. once per filed ticket.
-    """
-    if not session.info.get("overseer_unit"):
-        session.info["overseer_unit"] = [unit_directory(session).overseer]
 
 
 # --- who receives a unit's messages ----------------------------------------------------------

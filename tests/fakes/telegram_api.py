@@ -30,6 +30,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.fakes.loopback import LoopbackSite
 from tests.fakes.telegram_methods import METHODS
 from tests.fakes.telegram_objects import JSON, error_body
 from tests.fakes.telegram_state import ApiFault, Fault, FakeState
@@ -87,8 +88,7 @@ class FakeTelegramServer:
         self.port = port
         self.state = FakeState()
         self.webhook_retry_delay = webhook_retry_delay
-        self._runner: web.AppRunner | None = None
-        self._pusher: asyncio.Task[None] | None = None
+        self._site = LoopbackSite(host, port)
 
     # -- lifecycle -----------------------------------------------------------------
     @property
@@ -110,23 +110,13 @@ class FakeTelegramServer:
         return app
 
     async def start(self) -> FakeTelegramServer:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._pusher = asyncio.create_task(self._push_to_webhook(), name="fake-webhook-pusher")
+        self.port = await self._site.start(self.app(), self._push_to_webhook())
         return self
 
     async def stop(self) -> None:
         self.state.closing = True
         await self.state.notify()
-        if self._pusher:
-            self._pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pusher
-        if self._runner:
-            await self._runner.cleanup()
+        await self._site.stop()
 
     async def __aenter__(self) -> FakeTelegramServer:
         return await self.start()

@@ -29,6 +29,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from tests.fakes.loopback import LoopbackSite
+
 __all__ = ["TOKEN", "FakeZaloBotServer", "SentMessage"]
 
 TOKEN = "1459232241454765289:fake-zalo-bot-secret"
@@ -72,8 +74,7 @@ class FakeZaloBotServer:
         self.state = _State()
         self._changed = asyncio.Condition()
         self._seq = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._pusher: asyncio.Task[None] | None = None
+        self._site = LoopbackSite(self.host)
 
     @property
     def url(self) -> str:
@@ -92,21 +93,11 @@ class FakeZaloBotServer:
         app.router.add_get("/_test/calls", self._ctl_calls)
         app.router.add_post("/_test/faults", self._ctl_faults)
         app.router.add_get("/_test/files/{name}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._pusher = asyncio.create_task(self._push())
+        self.port = await self._site.start(app, self._push())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._pusher:
-            self._pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pusher
-        if self._runner:
-            await self._runner.cleanup()
+        await self._site.stop()
 
     async def _notify(self) -> None:
         async with self._changed:

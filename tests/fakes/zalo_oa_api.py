@@ -25,6 +25,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
+from tests.fakes.loopback import LoopbackSite
+
 from bot.channels.zalo_oa_parse import signature
 
 __all__ = ["FakeZaloOaServer", "OaSent"]
@@ -61,7 +63,7 @@ class FakeZaloOaServer:
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
+        self._site = LoopbackSite()
         self.port = 0
 
     @property
@@ -76,16 +78,11 @@ class FakeZaloOaServer:
         app.router.add_post("/message/template", self._zns)
         app.router.add_get("/_test/sent", self._ctl_sent)
         app.router.add_get("/_test/state", self._ctl_state)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = await self._site.start(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner:
-            await self._runner.cleanup()
+        await self._site.stop()
 
     # -- control ---------------------------------------------------------------------
     def expire_access_token(self) -> None:

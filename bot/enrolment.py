@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.codes import normalize_code, random_code
 from bot.errors import CodeInvalid, ConfigError
 from bot.models import CodePurpose, GroupLink, Official, OneTimeCode, Unit
+from bot.units import mark_links_changing
 
 __all__ = ["create_code", "issue_code", "redeem_invite", "redeem_group_link"]
 
@@ -57,7 +58,7 @@ def _use(session: Session, text: str, purpose: CodePurpose, clock: Clock, used_b
         raise CodeInvalid(code=code, reason="expired")
     row.used_at = clock.now()
     row.used_by = used_by
-    session.info.pop("unit_chats", None)  # who receives a unit's messages is about to change
+    mark_links_changing(session)  # who receives a unit's messages is about to change
     return row
 
 

@@ -22,7 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.models import Ticket, TicketState, Unit
+from bot.models import Ticket, TicketState
+from bot.units import unit_directory
 from scheduler.deadlines import Deadlines
 from scheduler.models import RecipientKind, Reminder, ReminderStatus, SubjectKind
 
@@ -89,12 +90,8 @@ def cancel_subject(session: Session, kind: SubjectKind, subject_id: str) -> int:
 
 
 def overseer_unit(session: Session) -> str | None:
-    """The Front's unit (role `overseer` in config/units.yaml), cached per session."""
-    cache = session.info.setdefault("overseer_unit", [])
-    if not cache:
-        units = session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).all()
-        cache.append(next((u.id for u in units if "overseer" in (u.roles or ())), None))
-    return cache[0]
+    """The Front's unit (role `overseer` in config/units.yaml), from the process's unit directory."""
+    return unit_directory(session).overseer
 
 
 def ticket_ladder(ticket: Ticket, dl: Deadlines, now: datetime, *, take_at: datetime | None,
@@ -125,9 +122,10 @@ def ticket_ladder(ticket: Ticket, dl: Deadlines, now: datetime, *, take_at: date
 
 
 def plan_ticket(session: Session, ticket: Ticket, dl: Deadlines, now: datetime, *,
-                take_at: datetime | None = None) -> None:
-    """(Re)start a ticket's reminders: the old ladder stops, the current one is inserted."""
-    cancel_subject(session, SubjectKind.TICKET, str(ticket.id))
+                take_at: datetime | None = None, replace: bool = True) -> None:
+    """(Re)start a ticket's reminders: the old ladder stops (`replace`), the current one is inserted."""
+    if replace:
+        cancel_subject(session, SubjectKind.TICKET, str(ticket.id))
     insert_reminders(session, ticket_ladder(ticket, dl, now, take_at=take_at, overseer=overseer_unit(session)), now)
 
 

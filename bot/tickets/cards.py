@@ -17,7 +17,7 @@ from bot.channels.base import Button
 from bot.models import Citizen, CoordinationOpinion, EventType, Official, Ticket, TicketEvent, TicketState
 from bot.tickets.callbacks import CallbackData
 from bot.tickets.states import Action, FINAL_STATES
-from bot.tickets.units import unit_directory
+from bot.units import unit_directory
 from handlers import texts_citizen as tc
 from handlers import texts_official as to
 from nlp.labels import CATEGORY_NAMES, GROUP_NAMES, KIND_NAMES, Category, Group, Kind
@@ -36,7 +36,7 @@ def format_time(at: datetime) -> str:
 
 
 def _units(session: Session) -> dict[str, tuple[str, str]]:
-    """All unit names, from the per-process directory (bot/tickets/units.py: units change only by seed)."""
+    """All unit names, from the per-process directory (bot/units.py: units change only by seed)."""
     return unit_directory(session).names
 
 

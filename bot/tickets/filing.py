@@ -19,12 +19,10 @@ from bot.models import ActorKind, CardRole, Citizen, EventType, Ticket, TicketEv
 from bot.tickets.common import Deps, advance, lock_ticket, post_cards, record_event, refresh_cards, require_owner
 from bot.tickets.notify import notify_unit
 from bot.tickets.states import Action
-from bot.tickets.units import unit_directory
 from handlers import texts_official as to
 from nlp.analysis import Analysis
 from nlp.labels import Category, Group, Kind
-from scheduler.deadlines import default_deadlines
-from scheduler.reminders import insert_reminders, ticket_ladder
+from scheduler.hooks import start_ticket_clock, ticket_deadlines
 
 __all__ = ["file_ticket", "set_ticket_topic", "set_ticket_place", "tickets_today", "new_code"]
 
@@ -56,8 +54,7 @@ def file_ticket(session: Session, deps: Deps, *, citizen: Citizen, text: str, an
     if tickets_today(session, citizen, deps) >= limit:
         raise LimitReached(citizen_id=citizen.id, limit=limit)
     now = deps.clock.now()
-    deadlines = default_deadlines(deps.settings.timezone)
-    due = deadlines.for_ticket(analysis.kind.value, now)  # working days (config/deadlines.yaml)
+    due = ticket_deadlines(analysis.kind.value, now, deps.settings.timezone)  # working days
     location = analysis.location
     ticket = Ticket(
         code=new_code(session), citizen_id=citizen.id, channel=citizen.channel, text=text,
@@ -76,11 +73,7 @@ def file_ticket(session: Session, deps: Deps, *, citizen: Citizen, text: str, an
     )
     session.add(ticket)
     session.flush()
-    # The reminder ladder: scheduler.hooks.start_ticket_clock without its two steps that a
-    # ticket born in this transaction does not need (cancelling an old ladder, setting the
-    # due date again), and with the Front's id from the process's unit directory.
-    insert_reminders(session, ticket_ladder(ticket, deadlines, now, take_at=due.take_at,
-                                            overseer=unit_directory(session).overseer), now)
+    start_ticket_clock(session, ticket, now, deps.settings.timezone, deadlines=due, new=True)  # reminder ladder
     session.info.setdefault("fresh_tickets", set()).add(ticket.id)
     record_event(session, ticket, EventType.FILED, actor_kind=ActorKind.CITIZEN, actor_id=citizen.id,
                  before=None, deps=deps, analysis=analysis.to_json(), notes=list(analysis.notes),

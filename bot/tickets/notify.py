@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.base import Button, ChannelName, Outbound
 from bot.models import CardRole, Citizen, GroupLink, Official, Outbox, OutboxStatus
-from bot.tickets.units import cached_unit_chats
+from bot.units import cached_unit_chats
 
 __all__ = ["ChatRef", "unit_chats", "enqueue", "notify_citizen", "notify_unit", "buttons_to_json", "buttons_from_json"]
 
@@ -26,10 +26,8 @@ class ChatRef:
 
 
 def unit_chats(session: Session, unit_id: str) -> list[ChatRef]:
-    cache: dict[str, list[ChatRef]] = session.info.setdefault("unit_chats", {})
-    if unit_id not in cache:
-        cache[unit_id] = cached_unit_chats(session, unit_id, _unit_chats)  # per process: bot/tickets/units.py
-    return cache[unit_id]
+    """The unit's chats, through the per-process cache of bot/units.py."""
+    return cached_unit_chats(session, unit_id, _unit_chats)
 
 
 def _unit_chats(session: Session, unit_id: str) -> list[ChatRef]:

@@ -2,9 +2,9 @@
 
 Units change only through `phananh seed` (config/units.yaml), never through the
 bot, and a card or a reply only shows their names, so a per-process copy is
-safe: it is reloaded after UNIT_CACHE_SECONDS (a re-seed shows within a
-minute in a running bot) or at once by `invalidate_units()` (call it after
-seeding in the same process). It is keyed by the database URL, so two
+safe: it is reloaded after UNIT_CACHE_SECONDS (a re-seed by another process
+shows within a minute in a running bot), and at once when this process
+commits a change to a unit (the listeners at the end of this module). It is keyed by the database URL, so two
 databases in one process (tests) never share it. Routing and rights never read
 this cache: they use the ticket's stored unit ids.
 """
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import GroupLink, Official, Unit
 
-__all__ = ["UnitDirectory", "unit_directory", "invalidate_units", "cached_unit_chats",
+__all__ = ["UnitDirectory", "unit_directory", "invalidate_units", "cached_unit_chats", "mark_links_changing",
            "invalidate_unit_chats", "UNIT_CACHE_SECONDS", "CHATS_CACHE_SECONDS"]
 
 UNIT_CACHE_SECONDS = 60.0
@@ -58,7 +58,7 @@ def unit_directory(session: Session) -> UnitDirectory:
 
 
 def invalidate_units() -> None:
-    """Forget every cached directory (after `seed_units` in this process)."""
+    """Forget every cached directory (a unit changed in this process)."""
     with _lock:
         _cache.clear()
 
@@ -93,6 +93,11 @@ def cached_unit_chats(session: Session, unit_id: str, load: Callable[[Session, s
     return value
 
 
+def mark_links_changing(session: Session) -> None:
+    """This transaction is about to change who receives a unit's messages: read past the cache."""
+    session.info[_CHANGED] = True
+
+
 def invalidate_unit_chats() -> None:
     global _generation
     with _lock:
@@ -100,21 +105,28 @@ def invalidate_unit_chats() -> None:
         _chats.clear()
 
 
+_UNITS_CHANGED = "units_changed"
+
+
 @event.listens_for(Session, "after_flush")
 def _note_link_changes(session: Session, _flush_context: Any) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, (GroupLink, Official)):
-            session.info[_CHANGED] = True
-            return
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, (GroupLink, Official)) for obj in touched):
+        mark_links_changing(session)
+    if any(isinstance(obj, Unit) for obj in touched):
+        session.info[_UNITS_CHANGED] = True  # a seed in this process: names and the Front reload on commit
 
 
 @event.listens_for(Session, "after_commit")
 def _links_committed(session: Session) -> None:
     if session.info.pop(_CHANGED, False):
         invalidate_unit_chats()
+    if session.info.pop(_UNITS_CHANGED, False):
+        invalidate_units()
 
 
 @event.listens_for(Session, "after_rollback")
 def _links_rolled_back(session: Session) -> None:
+    session.info.pop(_UNITS_CHANGED, None)
     if session.info.pop(_CHANGED, False):
         invalidate_unit_chats()  # a savepoint's rollback may leave the outer change: be safe

@@ -40,7 +40,7 @@ from bot.channels.telegram_send import send_outbound
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["RateLimits", "TelegramAdapter", "api_urls", "build_application", "serve", "run"]
+__all__ = ["RateLimits", "TelegramAdapter", "api_urls", "build_application", "serve", "run", "sleep_unless"]
 
 LOG = logging.getLogger(__name__)
 Process = Callable[[Inbound], Awaitable[None]]
@@ -98,7 +98,7 @@ def build_application(token: str, base_url: str, *,
     return builder.build()
 
 
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
+async def sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
     """Sleep; True if `stop` was set meanwhile."""
     try:
         await asyncio.wait_for(stop.wait(), seconds)
@@ -195,7 +195,7 @@ class TelegramAdapter:
                     await self._tell_failure(inbound)
                     return True
             delay = min(MAX_BACKOFF_SECONDS, self._retry_base * 2 ** (attempt - 1))
-            if await _sleep_unless(self.stopping, delay):
+            if await sleep_unless(self.stopping, delay):
                 return False
 
     async def _answer(self, query: CallbackQuery) -> None:

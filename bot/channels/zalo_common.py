@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.channels.base import Inbound
-from bot.channels.telegram import MAX_BACKOFF_SECONDS, POISON_ATTEMPTS, TRANSIENT_ERRORS
+from bot.channels.telegram import MAX_BACKOFF_SECONDS, POISON_ATTEMPTS, TRANSIENT_ERRORS, sleep_unless
 from bot.channels.zalo_menu import resolve_choice
 
 if TYPE_CHECKING:
@@ -25,15 +25,6 @@ __all__ = ["InboundWorker", "sleep_unless"]
 
 LOG = logging.getLogger(__name__)
 Process = Callable[[Inbound], Awaitable[None]]
-
-
-async def sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep; True if `stop` was set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
 
 
 class InboundWorker:

@@ -98,17 +98,23 @@ def transfer_ticket(session: Session, deps: Deps, ticket_id: int, *, official: O
     start_ticket_clock(session, ticket, deps.clock.now(), deps.settings.timezone)  # the new unit's clock starts
     record_event(session, ticket, EventType.TRANSFERRED, actor_kind=ActorKind.OFFICIAL, actor_id=official.id,
                  before=before, deps=deps, from_unit=from_unit, to_unit=to_unit, reason=reason,
-                 correction=True, routed_unit=_routed_unit(session, ticket), category=ticket.category, groups=list(ticket.groups), kind=ticket.kind,
-                 location_code=ticket.location_code, confidence=ticket.confidence)
+                 correction=True, routed_unit=_routed_unit(session, ticket), category=ticket.category,
+                 groups=list(ticket.groups), kind=ticket.kind, location_code=ticket.location_code,
+                 confidence=ticket.confidence)
     citizen = _citizen(session, ticket)
-    if citizen.step == "awaiting_info" and citizen.step_data.get("ticket_id") == ticket.id:
-        citizen.step, citizen.step_data = "idle", {}
+    _end_info_wait(citizen, ticket)
     notify_citizen(session, citizen, tc.transferred(ticket.code, target.name), now=deps.clock.now(),
                    ticket_id=ticket.id)
     refresh_cards(session, ticket, deps)
     post_cards(session, ticket, deps, units=[(to_unit, CardRole.LEAD)])
     log.info("ticket transferred id=%s from=%s to=%s", ticket.id, from_unit, to_unit)
     return ticket
+
+
+def _end_info_wait(citizen: Citizen, ticket: Ticket) -> None:
+    """The ticket moved on: the citizen's next message is no longer added to it."""
+    if citizen.step == "awaiting_info" and citizen.step_data.get("ticket_id") == ticket.id:
+        citizen.step, citizen.step_data = "idle", {}
 
 
 def _routed_unit(session: Session, ticket: Ticket) -> str | None:
@@ -135,8 +141,7 @@ def answer_ticket(session: Session, deps: Deps, ticket_id: int, *, official: Off
     record_event(session, ticket, EventType.ANSWERED, actor_kind=ActorKind.OFFICIAL, actor_id=official.id,
                  before=before, deps=deps, answer=answer)
     citizen = _citizen(session, ticket)
-    if citizen.step == "awaiting_info" and citizen.step_data.get("ticket_id") == ticket.id:
-        citizen.step, citizen.step_data = "idle", {}
+    _end_info_wait(citizen, ticket)
     notify_citizen(session, citizen, tc.answered(ticket.code, unit_name(session, ticket.lead_unit_id), answer),
                    now=now, ticket_id=ticket.id, buttons=rating_buttons(ticket))
     refresh_cards(session, ticket, deps)
@@ -152,8 +157,7 @@ def reject_ticket(session: Session, deps: Deps, ticket_id: int, *, official: Off
     record_event(session, ticket, EventType.REJECTED, actor_kind=ActorKind.OFFICIAL, actor_id=official.id,
                  before=before, deps=deps, reason=reason)
     citizen = _citizen(session, ticket)
-    if citizen.step == "awaiting_info" and citizen.step_data.get("ticket_id") == ticket.id:
-        citizen.step, citizen.step_data = "idle", {}
+    _end_info_wait(citizen, ticket)
     notify_citizen(session, citizen, tc.rejected(ticket.code, unit_name(session, ticket.lead_unit_id), reason),
                    now=deps.clock.now(), ticket_id=ticket.id)
     refresh_cards(session, ticket, deps)

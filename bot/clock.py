@@ -5,10 +5,11 @@ Deadlines, code expiry and daily limits depend on the time; tests pin it with
 """
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "FixedClock"]
+__all__ = ["Clock", "SystemClock", "FixedClock", "sleep_unless"]
 
 
 class Clock(Protocol):
@@ -38,3 +39,12 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._at = at
+
+
+async def sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds` of real time; True if `stop` was set meanwhile (and return at once)."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True

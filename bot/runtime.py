@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.base import ChatKind, Inbound, Outbound
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.db import make_engine, make_session_factory
+from bot.db import is_sqlite, make_engine, make_session_factory
 from bot.models import ProcessedUpdate
 from bot.tickets.common import Deps
 from bot.tickets.notify import enqueue
@@ -36,6 +37,10 @@ from nlp.routing import Router, default_router
 __all__ = ["Runtime", "ProcessResult"]
 
 log = logging.getLogger(__name__)
+# Updates handed to database threads at once. A burst of 100 updates would
+# otherwise queue 100 transactions ahead of the outbox sender's claim, and
+# every reply would wait for the whole burst to be filed.
+PROCESS_IN_FLIGHT = 2
 
 
 def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
@@ -69,6 +74,7 @@ class Runtime:
     router: Router
     clock: Clock
     _listeners: list[Callable[[], None]] = field(default_factory=list)
+    _inflight: asyncio.Semaphore | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, analyzer: Analyze | None = None, clock: Clock | None = None,
@@ -84,6 +90,20 @@ class Runtime:
     def deps(self) -> Deps:
         return Deps(settings=self.settings, clock=self.clock, router=self.router)
 
+    def install_db_executor(self) -> None:
+        """On SQLite, run this event loop's database work (asyncio.to_thread) in one thread.
+
+        SQLite has one writer at a time. Several worker threads each opening
+        BEGIN IMMEDIATE only queue on the file lock, and a waiting connection
+        sleeps in SQLite's busy handler (up to 100 ms a retry) instead of
+        starting when the lock frees: replies then wait for sleeps, not work.
+        One thread takes the transactions in turn, with no lock waits inside
+        this process. PostgreSQL keeps asyncio's default pool (row locks, MVCC).
+        """
+        if is_sqlite(self.engine):
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite"))
+
     def add_outbox_listener(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
@@ -97,7 +117,10 @@ class Runtime:
 
     async def process(self, inbound: Inbound) -> None:
         """Handle one update; returns after COMMIT (raises when nothing could be committed)."""
-        result = await asyncio.to_thread(self.process_sync, inbound)
+        if self._inflight is None:
+            self._inflight = asyncio.Semaphore(PROCESS_IN_FLIGHT)
+        async with self._inflight:
+            result = await asyncio.to_thread(self.process_sync, inbound)
         if not result.duplicate:
             self.wake_outbox()  # services may have queued notifications besides the replies
 

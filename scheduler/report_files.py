@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import sleep_unless
 from scheduler.models import ReportSubmission
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ Fetch = Callable[[str], Awaitable[bytes]]
 ROOT = Path(__file__).resolve().parents[1]
 LOOKBACK = timedelta(days=30)  # older submissions whose download kept failing are left to an operator
 POLL_SECONDS = 60.0
+COALESCE_SECONDS = 1.0  # after a wake-up, updates of the next second are looked at together
 _UNSAFE = re.compile(r"[^\w.\-]+")
 
 
@@ -125,5 +127,7 @@ class FileFetcher:
                 await asyncio.wait({waker, stopper}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
                 waker.cancel()
                 stopper.cancel()
+                if self._event.is_set():  # a burst of updates: one look for all of them, not one each
+                    await sleep_unless(stop, COALESCE_SECONDS)
         finally:
             self.runtime.remove_outbox_listener(self.wake)

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -90,15 +91,37 @@ class Harness:
             return rows
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (the Telegram sender process, telegram_sender.py)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has exited; only its parent's wait is missing
+
+
 @asynccontextmanager
 async def running_bot(settings: Settings, clock: FixedClock, analyzer: Any,
-                      fake: FakeTelegramServer, **overrides: Any) -> AsyncIterator[Harness]:
-    """serve() in this event loop until the block ends; `overrides` change Settings fields."""
+                      fake: FakeTelegramServer, *, outbox_process: bool = False,
+                      **overrides: Any) -> AsyncIterator[Harness]:
+    """serve() in this event loop until the block ends; `overrides` change Settings fields.
+
+    `outbox_process`: the outbox's Bot API calls go through the child process
+    (bot/channels/telegram_sender.py), as `phananh serve` does by default.
+    """
     settings = replace(settings, telegram_bot_token=DEFAULT_TOKEN,
                        telegram_api_base_url=fake.url, outbox_poll_seconds=0.2, **overrides)
     runtime = Runtime.build(settings, analyzer=analyzer, clock=clock)
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(runtime, stop=stop, rate_limits=None, ready=ready))
+    task = asyncio.create_task(serve(runtime, stop=stop, rate_limits=None, ready=ready,
+                                     outbox_process=outbox_process))
     try:
         waiter = asyncio.ensure_future(ready.wait())
         await asyncio.wait({waiter, task}, timeout=20, return_when=asyncio.FIRST_COMPLETED)

@@ -25,6 +25,7 @@ from bot.db import make_engine, make_session_factory
 from bot.models import Citizen, GroupLink, Outbox, OutboxStatus, ProcessedUpdate, Ticket, Unit
 from tests.fakes.telegram_api import DEFAULT_TOKEN
 from tests.fakes.telegram_client import FakeTelegramClient
+from tests.telegram_harness import child_pids, is_running
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = re.compile(r"CM-[2-9A-Z]{6}")
@@ -111,8 +112,15 @@ async def test_sigkill_while_citizens_send(fake_process: str, sqlite_template: P
 
             await client.wait_for(None, code_arrived, timeout=60)
             assert not sending.done(), "the kill must land while citizens are still sending"
+            senders = child_pids(bot.pid)
+            assert senders, "OUTBOX_PROCESS defaults to true: the Bot API calls run in a child"
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
+            for _ in range(100):  # the child reads end-of-file on its pipe and exits by itself
+                if not any(is_running(pid) for pid in senders):
+                    break
+                await asyncio.sleep(0.1)
+            assert not any(is_running(pid) for pid in senders), "the sender process outlived the bot"
             bot = await _start_bot(env, log)
             await asyncio.wait_for(sending, 60)
 

@@ -2,6 +2,7 @@
 runtime, handlers and outbox, on SQLite and PostgreSQL (the `db_url` fixture)."""
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from handlers import texts_citizen as tc
 from handlers import texts_official as to
 from tests.fakes.fixtures import fake_telegram  # noqa: F401
 from tests.fakes.telegram_api import FakeTelegramServer
-from tests.telegram_harness import Harness, running_bot
+from tests.telegram_harness import Harness, child_pids, is_running, running_bot
 
 CITIZEN, OFFICIAL, OUTSIDER = 7001, 8001, 9001
 GROUP, OTHER_GROUP = -100501, -100502
@@ -206,6 +207,31 @@ async def test_flood_control_429_is_retried_after_retry_after(bot: Harness) -> N
     greeting = await bot.client.wait_for(CITIZEN, lambda s: True, after=mark)
     assert greeting.buttons
     await bot.all_delivered()
+
+
+async def test_bot_api_calls_through_the_sender_process(settings, clock, analyzer,  # noqa: F811
+                                                        fake_telegram: FakeTelegramServer) -> None:
+    """OUTBOX_PROCESS=true (what `phananh serve` does): the reply and the card go out from the
+    child process, a 429 comes back through the pipe as RetryLater, and the child exits with the bot."""
+    async with running_bot(settings, clock, analyzer, fake_telegram, outbox_process=True) as bot:
+        (sender,) = child_pids(os.getpid())
+        code, _ = await file_petition(bot)
+        assert bot.tickets()[0].code == code
+        await bot.client.fail("sendMessage", 429, retry_after=5, chat_id=CITIZEN)
+        mark = await bot.mark()
+        await bot.client.send_text(CITIZEN, "/tracuu " + code)
+        for _ in range(200):  # the child's one attempt, refused by the fake
+            rows = [r for r in bot.outbox_rows(CITIZEN) if r.status.value == "pending"]
+            if rows and rows[0].error:
+                break
+            await bot.client.sent(after=mark, wait=0.05)
+        assert rows and "retry" in (rows[0].error or "").lower()
+        assert rows[0].next_attempt_at.replace(tzinfo=clock.now().tzinfo) >= clock.now() + timedelta(seconds=5)
+        bot.clock.advance(timedelta(seconds=6))
+        bot.runtime.wake_outbox()
+        assert code in (await bot.client.wait_for(CITIZEN, lambda s: True, after=mark)).text
+        await bot.all_delivered()
+    assert not is_running(sender)
 
 
 async def test_webhook_mode_checks_the_secret(settings, clock, analyzer, fake_telegram: FakeTelegramServer) -> None:  # noqa: F811

@@ -104,6 +104,17 @@ class DeliveryError(Exception):
         self.channel = channel
         self.chat_id = chat_id
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with the keyword fields too: the sender process sends these to the bot."""
+        return _rebuild_error, (type(self), str(self), dict(self.__dict__))
+
+
+def _rebuild_error(cls: type[DeliveryError], message: str, fields: dict[str, object]) -> DeliveryError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(fields)
+    return error
+
 
 class RetryLater(DeliveryError):
     """Temporary: rate limit, network, 5xx. Retry after `retry_after` seconds."""

@@ -36,11 +36,12 @@ from bot.channels.telegram_document import fetch_file, send_documents
 from bot.channels.telegram_parse import to_inbound
 from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.telegram_send import send_outbound
+from bot.clock import sleep_unless
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["RateLimits", "TelegramAdapter", "api_urls", "build_application", "serve", "run", "sleep_unless"]
+__all__ = ["RateLimits", "TelegramAdapter", "api_urls", "build_application", "serve", "run"]
 
 LOG = logging.getLogger(__name__)
 Process = Callable[[Inbound], Awaitable[None]]
@@ -96,15 +97,6 @@ def build_application(token: str, base_url: str, *,
             overall_max_rate=rate_limits.overall_per_second, overall_time_period=1,
             group_max_rate=rate_limits.group_per_minute, group_time_period=60))
     return builder.build()
-
-
-async def sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep; True if `stop` was set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
 
 
 class TelegramAdapter:
@@ -225,9 +217,14 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 
 async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
                 rate_limits: RateLimits | None = RateLimits(),  # noqa: B008
-                ready: asyncio.Event | None = None) -> None:
-    """Run the Telegram bot and the outbox sender until `stop` (or SIGINT/SIGTERM)."""
+                ready: asyncio.Event | None = None, outbox_process: bool = False) -> None:
+    """Run the Telegram bot and the outbox sender until `stop` (or SIGINT/SIGTERM).
+
+    With `outbox_process` the outbox's Bot API calls run in a child process
+    (telegram_sender.py), on the other core; otherwise here.
+    """
     from bot.channels.telegram_polling import Poller
+    from bot.channels.telegram_sender import RemoteTelegram
     from bot.channels.telegram_webhook import WebhookServer
     from bot.outbox import OutboxSender
     from handlers import texts_citizen
@@ -237,22 +234,29 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
     if stop is None:
         stop = asyncio.Event()
         _install_signal_handlers(stop)
+    runtime.install_db_executor()
     application = build_application(settings.telegram_bot_token,
                                      settings.telegram_api_base_url, rate_limits=rate_limits)
     failed_text = getattr(texts_citizen, "PROCESSING_FAILED", texts_citizen.GENERIC_ERROR)
     adapter = TelegramAdapter(application, runtime.process, error_text=failed_text)
+    remote = RemoteTelegram(settings, rate_limited=rate_limits is not None) if outbox_process else None
     async with adapter:
-        sender = OutboxSender(runtime, {ChannelName.TELEGRAM: adapter})
         if settings.webhook_url:
             receiver: Poller | WebhookServer = WebhookServer.from_settings(adapter, settings)
         else:
             receiver = Poller(adapter.bot, adapter.handle_update)
-        LOG.info("telegram bot started mode=%s username=%s",
-                 "webhook" if settings.webhook_url else "polling", adapter.bot.username)
-        fetcher = FileFetcher(runtime, {ChannelName.TELEGRAM.value: adapter.fetch_file})  # submitted report files
-        tasks = [asyncio.create_task(sender.run(stop), name="outbox-sender"),
-                 asyncio.create_task(fetcher.run(stop), name="report-file-fetcher"),
-                 asyncio.create_task(receiver.run(stop, ready=ready), name="telegram-receiver")]
+        LOG.info("telegram bot started mode=%s username=%s outbox_process=%s",
+                 "webhook" if settings.webhook_url else "polling", adapter.bot.username, outbox_process)
+        tasks: list[asyncio.Task[None]] = []
+        if remote is not None:
+            await remote.start()
+            tasks.append(asyncio.create_task(remote.run(stop), name="telegram-sender-process"))
+        delivery = remote or adapter  # who makes the Bot API calls of the outbox
+        sender = OutboxSender(runtime, {ChannelName.TELEGRAM: delivery})
+        fetcher = FileFetcher(runtime, {ChannelName.TELEGRAM.value: delivery.fetch_file})  # submitted report files
+        tasks += [asyncio.create_task(sender.run(stop), name="outbox-sender"),
+                  asyncio.create_task(fetcher.run(stop), name="report-file-fetcher"),
+                  asyncio.create_task(receiver.run(stop, ready=ready), name="telegram-receiver")]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
@@ -261,10 +265,13 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
             stop.set()
             adapter.stopping.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if remote is not None:
+                await remote.close()
     LOG.info("telegram bot stopped")
 
 
 def run(runtime: Runtime) -> int:
     """Entry point of `phananh serve` when TELEGRAM_BOT_TOKEN is set."""
-    asyncio.run(serve(runtime, rate_limits=RateLimits.from_settings(runtime.settings)))
+    asyncio.run(serve(runtime, rate_limits=RateLimits.from_settings(runtime.settings),
+                      outbox_process=runtime.settings.outbox_process))
     return 0

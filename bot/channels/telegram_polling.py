@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.telegram_parse import ALLOWED_UPDATES
 from bot.channels.telegram_send import retry_seconds
+from bot.clock import sleep_unless
 
 __all__ = ["Poller", "chat_key"]
 
@@ -89,21 +90,15 @@ class Poller:
                 raise
             except RetryAfter as exc:
                 LOG.warning("getUpdates flood control retry_after=%s", retry_seconds(exc))
-                await self._pause(stop, retry_seconds(exc))
+                await sleep_unless(stop, retry_seconds(exc))
                 continue
             except TelegramError as exc:  # network, 5xx, conflict: Telegram keeps the updates
                 LOG.warning("getUpdates failed error=%r", exc)
-                await self._pause(stop, self.retry_seconds)
+                await sleep_unless(stop, self.retry_seconds)
                 continue
             if updates:
                 await self._handle_batch(updates)
         await self._confirm()
-
-    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(stop.wait(), seconds)
-        except TimeoutError:
-            pass
 
     async def _confirm(self) -> None:
         """Tell Telegram what we finished, so a clean restart does not re-fetch it."""

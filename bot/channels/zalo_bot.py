@@ -26,7 +26,8 @@ from aiohttp import web
 from bot.channels.base import ChannelName, Outbound, RetryLater, Undeliverable
 from bot.channels.zalo_bot_api import ZaloBotApi, ZaloBotError
 from bot.channels.zalo_bot_parse import split_text, to_inbound, unwrap
-from bot.channels.zalo_common import InboundWorker, sleep_unless
+from bot.channels.zalo_common import InboundWorker
+from bot.clock import sleep_unless
 from bot.channels.zalo_menu import number_buttons, remember_message_id
 from handlers import texts_zalo as tz
 

@@ -15,13 +15,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.channels.base import Inbound
-from bot.channels.telegram import MAX_BACKOFF_SECONDS, POISON_ATTEMPTS, TRANSIENT_ERRORS, sleep_unless
+from bot.channels.telegram import MAX_BACKOFF_SECONDS, POISON_ATTEMPTS, TRANSIENT_ERRORS
+from bot.clock import sleep_unless
 from bot.channels.zalo_menu import resolve_choice
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["InboundWorker", "sleep_unless"]
+__all__ = ["InboundWorker"]
 
 LOG = logging.getLogger(__name__)
 Process = Callable[[Inbound], Awaitable[None]]

@@ -20,7 +20,7 @@ from bot.tickets import (
     Action, add_coordination_opinion, answer_ticket, check_official_action, check_opinion_right, reject_ticket,
     request_info, take_ticket, transfer_ticket,
 )
-from bot.tickets.callbacks import CallbackData
+from bot.tickets.callbacks import SHOW, CallbackData
 from bot.tickets.common import lock_ticket
 from handlers import official_views as views
 from handlers import texts_citizen as tc
@@ -110,6 +110,8 @@ def _set_step(official: Official, step: OfficialStep, **data: object) -> None:
 
 def _press(ctx: Ctx, official: Official | None, data: CallbackData) -> Replies:
     session, deps = ctx.session, ctx.deps
+    if data.action == SHOW:  # a button of the Front's digest: read-only, for the unit of this chat
+        return _show(ctx, official, data.ticket_id)
     if data.action == Action.OPINION:
         ticket = lock_ticket(session, data.ticket_id)
         official = check_opinion_right(ticket, official)
@@ -141,6 +143,19 @@ def _press(ctx: Ctx, official: Official | None, data: CallbackData) -> Replies:
                   unit=target.id)
         return [ctx.reply(to.ASK_TRANSFER_REASON.format(name=_name(official), code=ticket.code, unit=target.short))]
     raise StaleAction(ticket_id=data.ticket_id, expected=data.version, current=-1)
+
+
+def _show(ctx: Ctx, official: Official | None, ticket_id: int) -> Replies:
+    """The ticket and its history, as `/phieu CODE` shows it, if this chat's unit may see it."""
+    unit_id = views.chat_unit(ctx, official)
+    if unit_id is None:  # an unlinked group, or a private chat of someone who is not an official
+        if ctx.inbound.chat_kind == ChatKind.GROUP:
+            return [ctx.reply(to.GROUP_NOT_LINKED)]
+        raise NotAllowed(ticket_id=ticket_id, reason="not_enrolled")
+    ticket = ctx.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(ref=f"#{ticket_id}")
+    return views.list_or_show(ctx, unit_id, ticket.code)
 
 
 def handle_callback(ctx: Ctx, data: CallbackData) -> Replies:

@@ -35,10 +35,12 @@ def list_or_show(ctx: Ctx, unit_id: str, ref: str) -> Replies:
     if ref.strip():
         code = normalize_ticket_code(ref)
         ticket = session.scalar(select(Ticket).where(Ticket.code == code))
-        if ticket is None or (ticket.lead_unit_id != unit_id and unit_id not in ticket.coordinating_units):
+        # the lead, a coordinating organisation, or the Front overseeing it (which sees no identity)
+        if ticket is None or unit_id not in (ticket.lead_unit_id, ticket.overseer_id, *ticket.coordinating_units):
             return [ctx.reply(to.NOT_FOUND.format(ref=code))]
         lead = ticket.lead_unit_id == unit_id
-        lines = [render_card(session, ticket, for_lead=lead), tc.HISTORY_HEADER]
+        overseeing = not lead and unit_id not in ticket.coordinating_units
+        lines = [render_card(session, ticket, for_lead=lead, overseeing=overseeing), tc.HISTORY_HEADER]
         events = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                  .order_by(TicketEvent.id)).all()
         lines += [tc.history_line(format_time(e.at), e.type.value) for e in events]

@@ -33,7 +33,7 @@ FRONT_DIGEST_NEW = "Phiếu mới:"
 FRONT_DIGEST_ANSWERED = "Đã trả lời:"
 FRONT_DIGEST_OVERDUE = "Quá hạn:"
 FRONT_DIGEST_LINE = "• {code} — {unit} — hạn {due}"
-FRONT_DIGEST_HINT = "Gửi /phieu MÃ để xem chi tiết một phiếu."
+FRONT_DIGEST_HINT = "Bấm mã phiếu bên dưới (hoặc gửi /phieu MÃ) để xem chi tiết một phiếu."
 
 # --- /nopbaocao -------------------------------------------------------------------------
 SUBMIT_NOT_OFFICIAL = "Chỉ cán bộ đã đăng ký của một đơn vị mới nộp được báo cáo."

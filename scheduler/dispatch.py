@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.base import Button
 from bot.clock import Clock
 from bot.db import transaction
 from bot.models import Citizen, Ticket, TicketState
@@ -22,6 +23,7 @@ from bot.tickets.cards import format_date, unit_name
 from bot.tickets.notify import notify_citizen, notify_unit, unit_chats
 from handlers import texts_reports as tr
 from scheduler.deadlines import Deadlines
+from scheduler.digests import Digest
 from scheduler.models import Obligation, ObligationStatus, Reminder, SubjectKind
 from scheduler.reminders import CHUNK, OPEN_TICKET_STATES, Step, claim_due, settle
 from scheduler.report_attach import WITH_STATS, WORKBOOKS_PER_TICK, never_sent, notify_with_document, workbook_for
@@ -30,7 +32,7 @@ __all__ = ["TickResult", "tick", "DigestRenderer"]
 
 log = logging.getLogger(__name__)
 SNIPPET = 200
-DigestRenderer = Callable[[Session, Reminder, datetime], str | None]
+DigestRenderer = Callable[[Session, Reminder, datetime], Digest | None]  # None: nothing to say
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +107,13 @@ def tick(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, *, limit: 
         session.autoflush = False  # the rows queued here are flushed once at commit, not before each lookup
         for r in send:
             text: str | None = None
+            buttons: tuple[tuple[Button, ...], ...] = ()  # only a digest has some
             if r.subject_kind == SubjectKind.TICKET and int(r.subject_id) in tickets:
                 text = _ticket_text(session, r, tickets[int(r.subject_id)], dl, now)  # type: ignore[arg-type]
             elif r.subject_kind == SubjectKind.OBLIGATION and int(r.subject_id) in duties:
                 text = _duty_text(session, r, duties[int(r.subject_id)], dl, now)  # type: ignore[arg-type]
             elif r.subject_kind == SubjectKind.DIGEST and digests is not None:
-                text = digests(session, r, now)
+                text, buttons = digests(session, r, now) or (None, ())
             if text is None:
                 dropped.append(r)
                 continue
@@ -132,7 +135,7 @@ def tick(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, *, limit: 
                 rows += notify_with_document(session, r.recipient, text, doc, now=now) if doc else \
                     notify_unit(session, r.recipient, text, now=now)
             else:
-                rows += notify_unit(session, r.recipient, text, now=now, ticket_id=ticket_id)
+                rows += notify_unit(session, r.recipient, text, now=now, ticket_id=ticket_id, buttons=buttons)
             sent.append(r)
         repeat_dropped = [r for r in dropped if r.repeat_days and r.subject_kind == SubjectKind.DIGEST]
         dropped = [r for r in dropped if r not in repeat_dropped]

@@ -117,3 +117,29 @@ def test_a_day_of_downtime_sends_each_thing_once_marked_late(runtime) -> None:  
         assert overdue.late and overdue.sent_count == 1 and overdue.remind_at == local(18)
     sent = w.tick_at(local(18))
     assert list(sent) == ["-100"] and "Nhắc muộn" not in sent["-100"][0]
+
+
+def test_front_digest_has_a_button_per_ticket_that_opens_it(runtime) -> None:  # type: ignore[no-untyped-def]
+    """The Front's morning digest lists the new ticket with a button; pressed in the Front's group it
+    shows the ticket (no citizen identity); pressed where the ticket is not theirs, it is refused."""
+    from bot.channels.base import ChatKind
+    from handlers import texts_official as to
+    from scheduler.digests import plan_digests, render_digest
+    from tests.core_helpers import Person
+
+    w = World(runtime)
+    plan_digests(runtime.session_factory, runtime.clock, w.dl)
+    runtime.clock.set(local(3))  # the next office morning after the filing
+    before = max_outbox_id(runtime)
+    tick(runtime.session_factory, runtime.clock, w.dl, digests=render_digest)
+    (digest,) = [r for r in outbox(runtime, after=before) if r["chat_id"] == "-900" and "Tổng hợp" in r["text"]]
+    assert w.ticket.code in digest["text"] and "Mới: 1" in digest["text"]
+    front = Person(runtime, "4242", "-900", kind=ChatKind.GROUP)
+    shown = front.press(front.button(w.ticket.code, [digest]))
+    assert w.ticket.code in shown[0]["text"] and "Giám sát" in shown[0]["text"] and "Diễn biến" in shown[0]["text"]
+    assert w.dan.name not in shown[0]["text"]  # the Front oversees; the citizen's name stays with the lead
+    other = Person(runtime, "4343", "-300", kind=ChatKind.GROUP)
+    group(runtime, "so_y_te", "-300")
+    assert other.press(front.button(w.ticket.code, [digest]))[0]["text"] == to.NOT_FOUND.format(ref=w.ticket.code)
+    stranger = Person(runtime, "4444", "4444")  # a private chat, not an official
+    assert stranger.press(front.button(w.ticket.code, [digest]))[0]["text"] == to.REFUSE_NOT_ENROLLED

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CallbackData", "MAX_CALLBACK_BYTES", "OFFICIAL", "CITIZEN"]
+__all__ = ["CallbackData", "MAX_CALLBACK_BYTES", "OFFICIAL", "CITIZEN", "SHOW"]
 
 MAX_CALLBACK_BYTES = 64
 OFFICIAL = "t"
 CITIZEN = "c"
+SHOW = "show"  # an official's "open this ticket" (the Front's digest): read-only, so any version
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,11 +72,13 @@ def coordinating_buttons(ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
     return ((Button(to.BTN_OPINION, CallbackData("t", ticket.id, Action.OPINION, 0).encode()),),)
 
 
-def render_card(session: Session, ticket: Ticket, *, for_lead: bool, moved_to: str | None = None) -> str:
+def render_card(session: Session, ticket: Ticket, *, for_lead: bool, moved_to: str | None = None,
+                overseeing: bool = False) -> str:
+    """The card; without the citizen's identity unless `for_lead` (the Front `overseeing` sees none either)."""
     title = to.CARD_TITLE_URGENT if ticket.urgent else to.CARD_TITLE
     lines = [title.format(code=ticket.code)]
     if not for_lead:
-        lines.append(to.CARD_COORDINATING)
+        lines.append(to.CARD_OVERSEEING if overseeing else to.CARD_COORDINATING)
     else:
         citizen = session.get(Citizen, ticket.citizen_id)
         if citizen is None or citizen.anonymous:

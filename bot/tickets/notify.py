@@ -81,9 +81,10 @@ def notify_citizen(session: Session, citizen: Citizen, text: str, *, now: dateti
     enqueue(session, Outbound(ChannelName(citizen.channel), citizen.chat_id, text, buttons), now=now, ticket_id=ticket_id)
 
 
-def notify_unit(session: Session, unit_id: str, text: str, *, now: datetime, ticket_id: int | None = None) -> int:
-    """A plain message to every chat of the unit; returns how many chats."""
+def notify_unit(session: Session, unit_id: str, text: str, *, now: datetime, ticket_id: int | None = None,
+                buttons: tuple[tuple[Button, ...], ...] = ()) -> int:
+    """A message to every chat of the unit; returns how many chats."""
     chats = unit_chats(session, unit_id)
     for chat in chats:
-        enqueue(session, Outbound(chat.channel, chat.chat_id, text), now=now, ticket_id=ticket_id)
+        enqueue(session, Outbound(chat.channel, chat.chat_id, text, buttons), now=now, ticket_id=ticket_id)
     return len(chats)

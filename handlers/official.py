@@ -153,9 +153,7 @@ def _show(ctx: Ctx, official: Official | None, ticket_id: int) -> Replies:
             return [ctx.reply(to.GROUP_NOT_LINKED)]
         raise NotAllowed(ticket_id=ticket_id, reason="not_enrolled")
     ticket = ctx.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise TicketNotFound(ref=f"#{ticket_id}")
-    return views.list_or_show(ctx, unit_id, ticket.code)
+    return views.show_ticket(ctx, unit_id, ticket, ticket.code if ticket else f"#{ticket_id}")
 
 
 def handle_callback(ctx: Ctx, data: CallbackData) -> Replies:

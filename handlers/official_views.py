@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.channels.base import Button, ChatKind
+from bot.channels.base import Button, ChatKind, button_rows
 from bot.codes import normalize_ticket_code
 from bot.models import GroupLink, Official, Ticket, TicketEvent, Unit
 from bot.tickets.callbacks import CallbackData
@@ -13,7 +13,7 @@ from handlers import texts_citizen as tc
 from handlers import texts_official as to
 from handlers.context import Ctx, Replies
 
-__all__ = ["chat_unit", "list_or_show", "unit_buttons"]
+__all__ = ["chat_unit", "list_or_show", "show_ticket", "unit_buttons"]
 
 MAX_LISTED = 30
 
@@ -29,22 +29,13 @@ def chat_unit(ctx: Ctx, official: Official | None) -> str | None:
 
 
 def list_or_show(ctx: Ctx, unit_id: str, ref: str) -> Replies:
+    """`/phieu`: the unit's open tickets; `/phieu CODE`: one ticket with its history."""
+    if ref.strip():
+        code = normalize_ticket_code(ref)
+        return show_ticket(ctx, unit_id, ctx.session.scalar(select(Ticket).where(Ticket.code == code)), code)
     session = ctx.session
     unit = session.get(Unit, unit_id)
     unit_label = unit.short if unit else unit_id
-    if ref.strip():
-        code = normalize_ticket_code(ref)
-        ticket = session.scalar(select(Ticket).where(Ticket.code == code))
-        # the lead, a coordinating organisation, or the Front overseeing it (which sees no identity)
-        if ticket is None or unit_id not in (ticket.lead_unit_id, ticket.overseer_id, *ticket.coordinating_units):
-            return [ctx.reply(to.NOT_FOUND.format(ref=code))]
-        lead = ticket.lead_unit_id == unit_id
-        overseeing = not lead and unit_id not in ticket.coordinating_units
-        lines = [render_card(session, ticket, for_lead=lead, overseeing=overseeing), tc.HISTORY_HEADER]
-        events = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-                                 .order_by(TicketEvent.id)).all()
-        lines += [tc.history_line(format_time(e.at), e.type.value) for e in events]
-        return [ctx.reply("\n".join(lines))]
     tickets = session.scalars(select(Ticket).where(Ticket.lead_unit_id == unit_id, Ticket.state.in_(OPEN_STATES))
                               .order_by(Ticket.created_at, Ticket.id).limit(MAX_LISTED)).all()
     if not tickets:
@@ -56,6 +47,20 @@ def list_or_show(ctx: Ctx, unit_id: str, ref: str) -> Replies:
     return [ctx.reply("\n".join(lines))]
 
 
+def show_ticket(ctx: Ctx, unit_id: str, ticket: Ticket | None, ref: str) -> Replies:
+    """The card and history for the lead, a coordinating organisation, or the Front overseeing it
+    (the last two without the citizen's identity); "not found" for anyone else."""
+    if ticket is None or unit_id not in (ticket.lead_unit_id, ticket.overseer_id, *ticket.coordinating_units):
+        return [ctx.reply(to.NOT_FOUND.format(ref=ref))]
+    lead = ticket.lead_unit_id == unit_id
+    overseeing = not lead and unit_id not in ticket.coordinating_units
+    lines = [render_card(ctx.session, ticket, for_lead=lead, overseeing=overseeing), tc.HISTORY_HEADER]
+    events = ctx.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                 .order_by(TicketEvent.id)).all()
+    lines += [tc.history_line(format_time(e.at), e.type.value) for e in events]
+    return [ctx.reply("\n".join(lines))]
+
+
 def unit_buttons(ctx: Ctx, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
     """Provincial units (and the commune's People's Committee when the place is known), two per row."""
     query = select(Unit).where(Unit.active.is_(True), Unit.id != ticket.lead_unit_id)
@@ -64,4 +69,4 @@ def unit_buttons(ctx: Ctx, ticket: Ticket) -> tuple[tuple[Button, ...], ...]:
     units.sort(key=lambda u: (u.level != "xa", u.short))
     buttons = [Button(u.short, CallbackData("t", ticket.id, Action.TRANSFER, ticket.version, u.id).encode())
                for u in units]
-    return tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+    return button_rows(buttons, 2)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.base import Button
+from bot.channels.base import Button, button_rows
 from bot.clock import Clock
 from bot.db import transaction
 from bot.models import Ticket
@@ -58,7 +58,7 @@ def _open_buttons(tickets: list[Ticket]) -> tuple[tuple[Button, ...], ...]:
     """One button per ticket, each showing it in the chat where it is pressed (handlers/official.py)."""
     buttons = [Button(t.code, CallbackData(OFFICIAL, t.id, SHOW, 0).encode())
                for t in {t.id: t for t in tickets}.values()][:MAX_BUTTONS]
-    return tuple(tuple(buttons[i:i + BUTTONS_PER_ROW]) for i in range(0, len(buttons), BUTTONS_PER_ROW))
+    return button_rows(buttons, BUTTONS_PER_ROW)
 
 
 def front_digest(session: Session, since: datetime, now: datetime) -> Digest:

@@ -6,12 +6,13 @@ handlers see nothing else, so adding a channel touches nothing else.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
 __all__ = [
-    "ChannelName", "ChatKind", "Attachment", "GeoPoint", "Button", "Inbound", "Outbound", "OutboundDocument",
+    "ChannelName", "ChatKind", "Attachment", "GeoPoint", "Button", "button_rows", "Inbound", "Outbound", "OutboundDocument",
     "DeliveryError", "RetryLater", "Undeliverable", "ChannelAdapter",
 ]
 
@@ -49,6 +50,11 @@ class Button:
 
     text: str
     data: str
+
+
+def button_rows(buttons: Sequence[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
+    """`buttons` in order, `per_row` to a row (Telegram keyboards; numbered lines on Zalo)."""
+    return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,6 @@ import os
 import pickle
 import struct
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.channels.base import ChannelName, Outbound
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["RemoteTelegram", "main"]
 
 LOG = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parents[2]
 STOP_SECONDS = 15.0  # the child's grace to finish its calls after the pipe closes
 METHODS = frozenset({"send", "fetch_file"})
 _HEADER = struct.Struct(">I")
@@ -78,8 +76,7 @@ class RemoteTelegram:
 
     async def start(self) -> None:
         """Start the child with the bot's own Telegram settings (not whatever the environment says)."""
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+        env = dict(os.environ)  # the same interpreter, working folder and path as the bot
         env.update(TELEGRAM_BOT_TOKEN=self._settings.telegram_bot_token,
                    TELEGRAM_API_BASE_URL=self._settings.telegram_api_base_url,
                    TELEGRAM_RATE_LIMIT="true" if self._rate_limited else "false",
@@ -191,11 +188,9 @@ async def _pipes() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return reader, asyncio.StreamWriter(transport, protocol, None, loop)
 
 
-async def _serve() -> None:
+async def _serve(settings: Settings) -> None:
     from bot.channels.telegram import RateLimits, TelegramAdapter, build_application
-    from bot.config import Settings
 
-    settings = Settings.from_env()
     application = build_application(settings.telegram_bot_token, settings.telegram_api_base_url,
                                     rate_limits=RateLimits.from_settings(settings))
     reader, writer = await _pipes()
@@ -220,7 +215,7 @@ def main() -> int:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(_serve())
+    asyncio.run(_serve(settings))
     LOG.info("telegram sender process stopped")
     return 0
 

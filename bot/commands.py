@@ -27,7 +27,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _setup_logging(settings)
         from bot.channels import zalo_serve
 
-        runtime = Runtime.build(settings)
+        runtime = Runtime.build(settings, nlp_process=settings.nlp_process)
         try:
             with background_ticker(runtime):  # reminders and digests, beside the outbox sender
                 asyncio.run(zalo_serve.serve_all(runtime))
@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _setup_logging(settings)
         from bot.channels import telegram
 
-        runtime = Runtime.build(settings)
+        runtime = Runtime.build(settings, nlp_process=settings.nlp_process)
         try:
             with background_ticker(runtime):  # reminders and digests, beside the outbox sender
                 return int(telegram.run(runtime) or 0)

@@ -54,6 +54,7 @@ class Settings:
     outbox_max_attempts: int = 12
     outbox_lease_seconds: float = 60.0
     outbox_process: bool = True
+    nlp_process: bool = True
     timezone: str = "Asia/Ho_Chi_Minh"
     zalo: ZaloSettings = field(default_factory=ZaloSettings)  # ZALO_* keys (bot/channels/zalo_config.py)
 
@@ -86,6 +87,7 @@ class Settings:
             outbox_max_attempts=_int(get("OUTBOX_MAX_ATTEMPTS"), d.outbox_max_attempts),
             outbox_lease_seconds=_float(get("OUTBOX_LEASE_SECONDS"), d.outbox_lease_seconds),
             outbox_process=_bool(get("OUTBOX_PROCESS"), d.outbox_process),
+            nlp_process=_bool(get("NLP_PROCESS"), d.nlp_process),
             timezone=get("TIMEZONE") or d.timezone,
             zalo=ZaloSettings.from_env(env),
         )

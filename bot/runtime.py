@@ -26,12 +26,15 @@ from bot.channels.base import ChatKind, Inbound, Outbound
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import is_sqlite, make_engine, make_session_factory
+from bot.group_commit import GroupCommit
 from bot.models import ProcessedUpdate
+from bot.nlp_process import AnalyzerProcess, LazyAnalyzer
 from bot.tickets.common import Deps
 from bot.tickets.notify import enqueue
 from handlers import texts_citizen as tc
 from handlers.context import Analyze, Ctx
 from handlers.router import dispatch
+from nlp.analysis import Analysis
 from nlp.routing import Router, default_router
 
 __all__ = ["Runtime", "ProcessResult"]
@@ -41,6 +44,13 @@ log = logging.getLogger(__name__)
 # otherwise queue 100 transactions ahead of the outbox sender's claim, and
 # every reply would wait for the whole burst to be filed.
 PROCESS_IN_FLIGHT = 2
+GROUP_COMMIT_MAX = 16  # SQLite: updates sharing one transaction at most (bot/group_commit.py)
+NLP_WAIT_SECONDS = 30.0  # a database thread waiting on the NLP process gives up and analyses itself
+_UPDATES = ProcessedUpdate.__table__
+_RECORD_DELIVERY = {  # by "is PostgreSQL"; Core statements built once (the ORM path cost 3x more)
+    postgresql: dialect_insert(_UPDATES).on_conflict_do_nothing().returning(_UPDATES.c.delivery_id)
+    for postgresql, dialect_insert in ((False, sqlite_insert), (True, pg_insert))
+}
 
 
 def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
@@ -51,10 +61,9 @@ def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
     wait for its commit and then see the row (False), or insert it after its
     rollback; either way before any effect of ours.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(ProcessedUpdate).values(delivery_id=delivery_id, processed_at=now).on_conflict_do_nothing()
-            .returning(ProcessedUpdate.delivery_id))
-    return session.execute(stmt).scalar() is not None
+    connection = session.connection()
+    stmt = _RECORD_DELIVERY[connection.dialect.name == "postgresql"]
+    return connection.execute(stmt, {"delivery_id": delivery_id, "processed_at": now}).scalar() is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +82,28 @@ class Runtime:
     analyzer: Analyze
     router: Router
     clock: Clock
+    nlp_process: AnalyzerProcess | None = None  # analyses private texts before their transaction
     _listeners: list[Callable[[], None]] = field(default_factory=list)
     _inflight: asyncio.Semaphore | None = None
+    _group: GroupCommit[tuple[Inbound, Analysis | None], ProcessResult] | None = None
+    _loop: asyncio.AbstractEventLoop | None = None  # the serving loop (the NLP process is called from it)
 
     @classmethod
     def build(cls, settings: Settings, *, analyzer: Analyze | None = None, clock: Clock | None = None,
-              router: Router | None = None) -> Runtime:
-        if analyzer is None:
+              router: Router | None = None, nlp_process: bool = False) -> Runtime:
+        """`nlp_process`: the model runs in a worker process (bot/nlp_process.py); this
+        process then loads it only if that worker ever fails."""
+        if analyzer is None and nlp_process:
+            analyzer = LazyAnalyzer()
+        elif analyzer is None:
             from nlp import default_analyzer  # loads (or trains) the model once per process
             analyzer = default_analyzer()
         engine = make_engine(settings.database_url)
-        return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine),
-                   analyzer=analyzer, router=router or default_router(), clock=clock or SystemClock())
+        runtime = cls(settings=settings, engine=engine, session_factory=make_session_factory(engine),
+                      analyzer=analyzer, router=router or default_router(), clock=clock or SystemClock())
+        if nlp_process:
+            runtime.nlp_process = AnalyzerProcess(log_level=settings.log_level)  # started by the serve loop
+        return runtime
 
     @property
     def deps(self) -> Deps:
@@ -116,18 +135,73 @@ class Runtime:
             listener()
 
     async def process(self, inbound: Inbound) -> None:
-        """Handle one update; returns after COMMIT (raises when nothing could be committed)."""
-        if self._inflight is None:
-            self._inflight = asyncio.Semaphore(PROCESS_IN_FLIGHT)
-        async with self._inflight:
-            result = await asyncio.to_thread(self.process_sync, inbound)
+        """Handle one update; returns after COMMIT (raises when nothing could be committed).
+
+        SQLite: through group commit (bot/group_commit.py), one transaction for
+        the updates that arrived together. PostgreSQL: a transaction per update,
+        PROCESS_IN_FLIGHT of them side by side.
+        """
+        self._loop = asyncio.get_running_loop()
+        ready = await self._analyse_ahead(inbound)
+        if is_sqlite(self.engine):
+            if self._group is None:
+                self._group = GroupCommit(self.process_batch, max_batch=GROUP_COMMIT_MAX)
+            result = await self._group.submit((inbound, ready))
+        else:
+            if self._inflight is None:
+                self._inflight = asyncio.Semaphore(PROCESS_IN_FLIGHT)
+            async with self._inflight:
+                result = await asyncio.to_thread(self.process_sync, inbound, ready)
         if not result.duplicate:
             self.wake_outbox()  # services may have queued notifications besides the replies
 
-    def process_sync(self, inbound: Inbound) -> ProcessResult:
+    async def _analyse_ahead(self, inbound: Inbound) -> Analysis | None:
+        """A private message's text analysed in the NLP process, outside the database thread.
+
+        Private free text is what citizens file (an official's answer in private
+        is analysed for nothing, in the other process). Group chats, buttons and
+        commands never need the model.
+        """
+        if (self.nlp_process is None or inbound.chat_kind != ChatKind.PRIVATE or inbound.callback_data
+                or inbound.command or not inbound.text.strip()
+                or len(inbound.text) > self.settings.max_text_length):
+            return None
+        return await self.nlp_process.analyze(inbound.text)
+
+    def _analyzer_for(self, inbound: Inbound, ready: Analysis | None) -> Analyze:
+        """What the handlers call `ctx.analyze`: the analysis made ahead, else the NLP process, else the bot."""
+        if ready is None and self.nlp_process is None:
+            return self.analyzer
+        text = inbound.text
+
+        def analyze(asked: str) -> Analysis:
+            if ready is not None and asked == text:
+                return ready
+            made = self._analyse_from_thread(asked)  # e.g. a message kept until consent, filed on the button
+            return made if made is not None else self.analyzer(asked)
+        return analyze
+
+    def _analyse_from_thread(self, text: str) -> Analysis | None:
+        """From the database thread: the NLP process's answer (the event loop makes the call), or None."""
+        loop = self._loop
+        if self.nlp_process is None or loop is None or not loop.is_running():
+            return None
+        try:
+            asyncio.get_running_loop()
+            return None  # on the event loop's own thread: never block it
+        except RuntimeError:
+            pass
+        try:
+            return asyncio.run_coroutine_threadsafe(self.nlp_process.analyze(text), loop).result(NLP_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("nlp process too slow, analysing in the bot")
+            return None
+
+    def process_sync(self, inbound: Inbound, ready: Analysis | None = None) -> ProcessResult:
+        """`ready`: the analysis of `inbound.text` made ahead (None: the handler analyses, if it needs to)."""
         started = time.perf_counter()
         try:
-            result = self._run(inbound, failed=False)
+            result = self._run(inbound, failed=False, ready=ready)
         except DBAPIError as exc:
             if isinstance(exc, IntegrityError) and self._seen(inbound.delivery_id):
                 return ProcessResult(inbound.delivery_id, True, 0, time.perf_counter() - started)
@@ -141,23 +215,57 @@ class Runtime:
                  result.duplicate, result.outbound, (time.perf_counter() - started) * 1000)
         return result
 
+    def process_batch(self, items: list[tuple[Inbound, Analysis | None]]) -> list[ProcessResult | Exception]:
+        """Several updates in one transaction, each as `process_sync` would handle it.
+
+        Any failure rolls the whole batch back and each update then runs alone,
+        so a poisoned update or a duplicate meets the one-update rules above and
+        never costs the others their work.
+        """
+        if len(items) == 1:
+            return self._one_by_one(items)
+        started = time.perf_counter()
+        try:
+            with self.session_factory() as session, session.begin():
+                results: list[ProcessResult | Exception] = [
+                    self._handle(session, inbound, failed=False, ready=ready) for inbound, ready in items]
+        except Exception as exc:  # noqa: BLE001 - nothing of the batch was committed: retry alone
+            log.warning("group commit failed, updates run one by one count=%d error=%r", len(items), exc)
+            return self._one_by_one(items)
+        log.info("updates processed together count=%d ms=%.1f delivery_ids=%s", len(items),
+                 (time.perf_counter() - started) * 1000, ",".join(inbound.delivery_id for inbound, _ in items))
+        return results
+
+    def _one_by_one(self, items: list[tuple[Inbound, Analysis | None]]) -> list[ProcessResult | Exception]:
+        results: list[ProcessResult | Exception] = []
+        for inbound, ready in items:
+            try:
+                results.append(self.process_sync(inbound, ready))
+            except Exception as exc:  # noqa: BLE001 - this update's caller gets it (not acknowledged)
+                results.append(exc)
+        return results
+
     def _seen(self, delivery_id: str) -> bool:
         with self.session_factory() as session:
             return session.get(ProcessedUpdate, delivery_id) is not None
 
-    def _run(self, inbound: Inbound, *, failed: bool) -> ProcessResult:
-        started = time.perf_counter()
+    def _run(self, inbound: Inbound, *, failed: bool, ready: Analysis | None = None) -> ProcessResult:
         with self.session_factory() as session, session.begin():
-            if not _record_delivery(session, inbound.delivery_id, self.clock.now()):
-                return ProcessResult(inbound.delivery_id, True, 0, time.perf_counter() - started)
-            if failed:
-                replies = self._apology(inbound)
-            else:
-                ctx = Ctx(inbound=inbound, session=session, deps=self.deps, analyze=self.analyzer)
-                replies = dispatch(ctx)
-            now = self.clock.now()
-            for message in replies:
-                enqueue(session, message, now=now)
+            return self._handle(session, inbound, failed=failed, ready=ready)
+
+    def _handle(self, session: Session, inbound: Inbound, *, failed: bool, ready: Analysis | None) -> ProcessResult:
+        """One update's work inside the caller's transaction: delivery id, handlers, replies."""
+        started = time.perf_counter()
+        if not _record_delivery(session, inbound.delivery_id, self.clock.now()):
+            return ProcessResult(inbound.delivery_id, True, 0, time.perf_counter() - started)
+        if failed:
+            replies = self._apology(inbound)
+        else:
+            ctx = Ctx(inbound=inbound, session=session, deps=self.deps, analyze=self._analyzer_for(inbound, ready))
+            replies = dispatch(ctx)
+        now = self.clock.now()
+        for message in replies:
+            enqueue(session, message, now=now)
         return ProcessResult(inbound.delivery_id, False, len(replies), time.perf_counter() - started)
 
     @staticmethod
@@ -165,6 +273,16 @@ class Runtime:
         if inbound.chat_kind == ChatKind.PRIVATE or inbound.callback_data:
             return [Outbound(inbound.channel, inbound.chat_id, tc.PROCESSING_FAILED)]
         return []
+
+    async def start_children(self) -> None:
+        """Start the NLP process, if any (the serve loops call this first; twice is harmless)."""
+        if self.nlp_process is not None:
+            await self.nlp_process.start()
+
+    async def close_children(self) -> None:
+        """Stop the NLP process (the serve loops call this on their way out)."""
+        if self.nlp_process is not None:
+            await self.nlp_process.close()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.channels.base import Button
 from bot.errors import ActionError, InvalidTransition, LimitReached, TicketNotFound
@@ -35,10 +35,13 @@ class CitizenStep(StrEnum):
     AWAITING_REOPEN_REASON = "awaiting_reopen_reason"
 
 
+_CITIZEN = select(Citizen).where(Citizen.channel == bindparam("channel"), Citizen.platform_id == bindparam("platform_id"))
+
+
 def get_citizen(ctx: Ctx) -> Citizen:
+    """The sender's Citizen row, created on first contact (asked of most updates: a statement built once)."""
     inbound = ctx.inbound
-    citizen = ctx.session.scalar(select(Citizen).where(
-        Citizen.channel == inbound.channel.value, Citizen.platform_id == inbound.sender_id))
+    citizen = ctx.session.scalar(_CITIZEN, {"channel": inbound.channel.value, "platform_id": inbound.sender_id})
     if citizen is None:
         citizen = Citizen(channel=inbound.channel.value, platform_id=inbound.sender_id, chat_id=inbound.chat_id,
                           display_name=inbound.sender_name, anonymous=False, step=CitizenStep.IDLE.value,
@@ -90,7 +93,8 @@ def file_from_text(ctx: Ctx, citizen: Citizen, text: str, extra: dict[str, Any])
                              longitude=extra.get("longitude"))
     except LimitReached as exc:
         return [ctx.reply(tc.daily_limit(exc.context["limit"]))]
-    citizen.step, citizen.step_data = CitizenStep.IDLE.value, {}
+    if citizen.step != CitizenStep.IDLE.value or citizen.step_data:  # no UPDATE when nothing changes
+        citizen.step, citizen.step_data = CitizenStep.IDLE.value, {}
     mine = ((Button(tc.BTN_MY_TICKETS, CallbackData("c", 0, "mine", 0).encode()),),)
     replies = [ctx.reply(tc.filed(ticket.code, unit_name(ctx.session, ticket.lead_unit_id),
                                   format_date(ticket.due_at)), mine)]

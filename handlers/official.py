@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.channels.base import ChatKind
 from bot.errors import ActionError, CodeInvalid, InvalidTransition, NotAllowed, StaleAction, TicketNotFound
@@ -49,10 +49,14 @@ _PROMPTS = {
 }
 
 
+_ENROLLED = select(Official).where(Official.channel == bindparam("channel"),
+                                  Official.platform_id == bindparam("platform_id"), Official.active.is_(True))
+
+
 def find_official(ctx: Ctx) -> Official | None:
-    return ctx.session.scalar(select(Official).where(
-        Official.channel == ctx.inbound.channel.value, Official.platform_id == ctx.inbound.sender_id,
-        Official.active.is_(True)))
+    """The enrolled official behind this update, if any (asked of every update: a statement built once)."""
+    return ctx.session.scalar(_ENROLLED, {"channel": ctx.inbound.channel.value,
+                                          "platform_id": ctx.inbound.sender_id})
 
 
 def _name(official: Official) -> str:

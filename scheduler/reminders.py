@@ -32,6 +32,11 @@ __all__ = ["PlannedReminder", "insert_reminders", "cancel_subject", "ticket_ladd
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # rows per INSERT / UPDATE statement (SQLite's variable limit is 32766)
+_KEY = ["subject_kind", "subject_id", "recipient", "step"]
+_INSERT_REMINDERS = {  # by "is PostgreSQL"; built once, so SQLAlchemy's statement cache hits at once
+    False: sqlite_insert(Reminder.__table__).on_conflict_do_nothing(index_elements=_KEY),
+    True: pg_insert(Reminder.__table__).on_conflict_do_nothing(index_elements=_KEY),
+}
 OPEN_TICKET_STATES = (TicketState.NEW, TicketState.IN_PROGRESS, TicketState.NEEDS_INFO, TicketState.REOPENED)
 
 
@@ -74,11 +79,10 @@ def insert_reminders(session: Session, planned: Iterable[PlannedReminder], now: 
     rows = [p.row(now) for p in planned]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    connection = session.connection()  # Core executemany: the ORM's bulk path costs 4x more per filing
+    stmt = _INSERT_REMINDERS[connection.dialect.name == "postgresql"]
     for start in range(0, len(rows), CHUNK):
-        stmt = insert(Reminder).on_conflict_do_nothing(index_elements=["subject_kind", "subject_id", "recipient", "step"])
-        session.execute(stmt, rows[start:start + CHUNK])
+        connection.execute(stmt, rows[start:start + CHUNK])
 
 
 def cancel_subject(session: Session, kind: SubjectKind, subject_id: str) -> int:

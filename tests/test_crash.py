@@ -112,15 +112,16 @@ async def test_sigkill_while_citizens_send(fake_process: str, sqlite_template: P
 
             await client.wait_for(None, code_arrived, timeout=60)
             assert not sending.done(), "the kill must land while citizens are still sending"
-            senders = child_pids(bot.pid)
-            assert senders, "OUTBOX_PROCESS defaults to true: the Bot API calls run in a child"
+            children = child_pids(bot.pid)
+            # OUTBOX_PROCESS and NLP_PROCESS default to true: the Bot API calls and the model run in children
+            assert len(children) == 2, children
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
-            for _ in range(100):  # the child reads end-of-file on its pipe and exits by itself
-                if not any(is_running(pid) for pid in senders):
+            for _ in range(100):  # each child reads end-of-file on its pipe and exits by itself
+                if not any(is_running(pid) for pid in children):
                     break
                 await asyncio.sleep(0.1)
-            assert not any(is_running(pid) for pid in senders), "the sender process outlived the bot"
+            assert not any(is_running(pid) for pid in children), "a child process outlived the bot"
             bot = await _start_bot(env, log)
             await asyncio.wait_for(sending, 60)
 

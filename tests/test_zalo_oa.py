@@ -90,11 +90,11 @@ async def test_outside_window_held_then_delivered_or_sent_as_zns(oa: ZaloHarness
     await oa.settled()
     clock.advance(timedelta(hours=49))
     with oa.runtime.session_factory.begin() as session:
-        row = enqueue(session, Outbound(ChannelName.ZALO_OA, USER, "Phiếu CM-7K3P9X đã có trả lời."), now=clock.now())
+        row_id = enqueue(session, Outbound(ChannelName.ZALO_OA, USER, "Phiếu CM-7K3P9X đã có trả lời."), now=clock.now())
     oa.runtime.wake_outbox()
     await oa.settled()
     with oa.runtime.session_factory() as session:
-        sent = session.get(Outbox, row.id)
+        sent = session.get(Outbox, row_id)
         held = session.scalar(select(ZaloHeldMessage))
         helds = [h.payload["text"][:50] for h in session.scalars(select(ZaloHeldMessage))]
         assert sent.sent_message_id == f"held:{held.id}" and held.status == HeldStatus.HELD, helds
@@ -115,14 +115,14 @@ async def test_outside_window_zns_when_configured(settings, clock, analyzer) -> 
         await h.settled()
         clock.advance(timedelta(hours=49))
         with h.runtime.session_factory.begin() as session:
-            row = enqueue(session, Outbound(ChannelName.ZALO_OA, USER, "Phiếu CM-7K3P9X đã có trả lời."),
+            row_id = enqueue(session, Outbound(ChannelName.ZALO_OA, USER, "Phiếu CM-7K3P9X đã có trả lời."),
                           now=clock.now())
         h.runtime.wake_outbox()
         await h.settled()
         zns = await h.oa.wait_sent("phone:84912345678")
         assert zns.kind == "zns" and "CM-7K3P9X" in zns.text
         with h.runtime.session_factory() as session:
-            assert session.get(Outbox, row.id).sent_message_id.startswith("zns:")
+            assert session.get(Outbox, row_id).sent_message_id.startswith("zns:")
             assert session.scalar(select(func.count()).select_from(ZaloHeldMessage)) == 0
 
 

@@ -235,6 +235,7 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
         stop = asyncio.Event()
         _install_signal_handlers(stop)
     runtime.install_db_executor()
+    await runtime.start_children()
     application = build_application(settings.telegram_bot_token,
                                      settings.telegram_api_base_url, rate_limits=rate_limits)
     failed_text = getattr(texts_citizen, "PROCESSING_FAILED", texts_citizen.GENERIC_ERROR)
@@ -267,6 +268,7 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
             await asyncio.gather(*tasks, return_exceptions=True)
             if remote is not None:
                 await remote.close()
+            await runtime.close_children()
     LOG.info("telegram bot stopped")
 
 

@@ -71,11 +71,10 @@ def release_held(session: Session, user_id: str, *, now: datetime) -> int:
         .order_by(ZaloHeldMessage.id).with_for_update()).all()
     for row in rows:
         payload: dict[str, Any] = row.payload
-        out = enqueue(session, Outbound(ChannelName.ZALO_OA, user_id, payload["text"],
-                                        buttons_from_json(payload.get("buttons") or []),
-                                        tuple(payload.get("photos") or ())), now=now)
-        session.flush()
-        row.status, row.released_at, row.outbox_id = HeldStatus.RELEASED, now, out.id
+        outbox_id = enqueue(session, Outbound(ChannelName.ZALO_OA, user_id, payload["text"],
+                                              buttons_from_json(payload.get("buttons") or []),
+                                              tuple(payload.get("photos") or ())), now=now)
+        row.status, row.released_at, row.outbox_id = HeldStatus.RELEASED, now, outbox_id
     return len(rows)
 
 

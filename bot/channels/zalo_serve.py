@@ -76,6 +76,7 @@ async def zalo_channels(runtime: Runtime, stop: asyncio.Event, *,
         app.router.add_post(settings.oa_webhook_path, channels.oa.webhook)
     runner: web.AppRunner | None = None
     try:
+        await runtime.start_children()
         if app.router.routes():
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
@@ -103,6 +104,7 @@ async def zalo_channels(runtime: Runtime, stop: asyncio.Event, *,
             await bot_api.close()
         if channels.oa is not None:
             await channels.oa.close()
+        await runtime.close_children()
 
 
 async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.channels.base import ChannelName, Outbound
@@ -19,6 +19,9 @@ from nlp.routing import Router
 
 __all__ = ["Deps", "lock_ticket", "require_lead_official", "require_owner", "check_version", "advance",
            "record_event", "post_cards", "refresh_cards"]
+
+
+_INSERT_EVENT = insert(TicketEvent.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +70,11 @@ def advance(ticket: Ticket, action: Action, deps: Deps) -> str:
 
 
 def record_event(session: Session, ticket: Ticket, event_type: EventType, /, *, actor_kind: ActorKind,
-                 actor_id: int | None, before: str | None, deps: Deps, **data: Any) -> TicketEvent:
-    event = TicketEvent(ticket_id=ticket.id, type=event_type, actor_kind=actor_kind, actor_id=actor_id,
-                        state_before=before, state_after=ticket.state.value, data=data, at=deps.clock.now())
-    session.add(event)
-    return event
+                 actor_id: int | None, before: str | None, deps: Deps, **data: Any) -> None:
+    """The audit row, inserted at once (Core: nothing reads it back as an object in this transaction)."""
+    session.connection().execute(_INSERT_EVENT, {
+        "ticket_id": ticket.id, "type": event_type, "actor_kind": actor_kind, "actor_id": actor_id,
+        "state_before": before, "state_after": ticket.state.value, "data": data, "at": deps.clock.now()})
 
 
 def _card(session: Session, ticket: Ticket, role: CardRole, unit_id: str) -> tuple[str, tuple]:

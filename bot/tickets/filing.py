@@ -10,7 +10,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.codes import ticket_code
@@ -30,19 +30,24 @@ log = logging.getLogger(__name__)
 CODE_ATTEMPTS = 20
 
 
+# Asked on every filing: built once, so SQLAlchemy neither rebuilds nor re-keys them.
+_TICKETS_SINCE = select(func.count(Ticket.id)).where(Ticket.citizen_id == bindparam("citizen_id"),
+                                                     Ticket.created_at >= bindparam("since"))
+_CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
+
+
 def tickets_today(session: Session, citizen: Citizen, deps: Deps) -> int:
     tz = ZoneInfo(deps.settings.timezone)
     local = deps.clock.now().astimezone(tz)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return session.scalar(select(func.count(Ticket.id)).where(
-        Ticket.citizen_id == citizen.id, Ticket.created_at >= start)) or 0
+    return session.scalar(_TICKETS_SINCE, {"citizen_id": citizen.id, "since": start}) or 0
 
 
 def new_code(session: Session) -> str:
     """A fresh ticket code, retried on collision with an existing one."""
     for _ in range(CODE_ATTEMPTS):
         code = ticket_code()
-        if session.scalar(select(Ticket.id).where(Ticket.code == code)) is None:
+        if session.scalar(_CODE_TAKEN, {"code": code}) is None:
             return code
     raise RuntimeError("could not find a free ticket code")  # 29^6 codes: practically unreachable
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Button, ChannelName, Outbound
@@ -17,6 +17,8 @@ from bot.models import CardRole, Citizen, GroupLink, Official, Outbox, OutboxSta
 from bot.units import cached_unit_chats
 
 __all__ = ["ChatRef", "unit_chats", "enqueue", "notify_citizen", "notify_unit", "buttons_to_json", "buttons_from_json"]
+
+_INSERT_OUTBOX = insert(Outbox.__table__).returning(Outbox.__table__.c.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,29 +53,32 @@ def buttons_from_json(rows: list[list[list[str]]]) -> tuple[tuple[Button, ...], 
 
 
 def enqueue(session: Session, message: Outbound, *, now: datetime, ticket_id: int | None = None,
-            card_unit_id: str | None = None, card_role: CardRole | None = None) -> Outbox:
-    """One outbox row. With `card_unit_id` the row is a ticket card: the sender edits
-    the card already posted in that chat instead of posting a new one."""
-    row = Outbox(
-        channel=message.channel.value,
-        chat_id=message.chat_id,
-        payload={
+            card_unit_id: str | None = None, card_role: CardRole | None = None) -> int:
+    """One outbox row, inserted at once; returns its id. With `card_unit_id` the row is a
+    ticket card: the sender edits the card already posted in that chat instead of posting a new one.
+
+    A Core INSERT rather than an ORM object: every update writes one or more of
+    these and nothing reads them back as objects, so the unit of work's
+    bookkeeping was pure cost on the busiest path. Rows go in call order.
+    """
+    return session.connection().execute(_INSERT_OUTBOX, {
+        "channel": message.channel.value,
+        "chat_id": message.chat_id,
+        "payload": {
             "text": message.text,
             "buttons": buttons_to_json(message.buttons),
             "photos": list(message.photos),
             "edit_message_id": message.edit_message_id,
             **({"documents": [[d.path, d.name] for d in message.documents]} if message.documents else {}),
         },
-        ticket_id=ticket_id,
-        card_unit_id=card_unit_id,
-        card_role=card_role.value if card_role else None,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    session.add(row)
-    return row
+        "ticket_id": ticket_id,
+        "card_unit_id": card_unit_id,
+        "card_role": card_role.value if card_role else None,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }).scalar_one()
 
 
 def notify_citizen(session: Session, citizen: Citizen, text: str, *, now: datetime, ticket_id: int | None = None,

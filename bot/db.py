@@ -12,11 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_session_factory", "transaction", "is_sqlite", "normalize_url"]
+__all__ = ["make_engine", "make_session_factory", "transaction", "is_sqlite", "normalize_url", "InsertIgnoring"]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -72,3 +75,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+class InsertIgnoring:
+    """`INSERT … ON CONFLICT DO NOTHING` into `table`, built once for each of the two dialects.
+
+    Idempotent writes (a delivery id, a reminder ladder, a year of reporting
+    duties) use it; building the statement for every call cost more than
+    SQLite's own work on the busiest path. `on(connection)` picks the dialect's.
+    """
+
+    def __init__(self, table: Table, *, index_elements: list[str] | None = None, returning: tuple[Any, ...] = ()) -> None:
+        self._by_dialect: dict[str, Insert] = {}
+        for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert)):
+            stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+            self._by_dialect[name] = stmt.returning(*returning) if returning else stmt
+
+    def on(self, connection: Connection) -> Insert:
+        return self._by_dialect[connection.dialect.name]

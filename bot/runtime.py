@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.base import ChatKind, Inbound, Outbound
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.db import is_sqlite, make_engine, make_session_factory
+from bot.db import InsertIgnoring, is_sqlite, make_engine, make_session_factory
 from bot.group_commit import GroupCommit
 from bot.models import ProcessedUpdate
 from bot.nlp_process import AnalyzerProcess, LazyAnalyzer
@@ -46,11 +44,8 @@ log = logging.getLogger(__name__)
 PROCESS_IN_FLIGHT = 2
 GROUP_COMMIT_MAX = 16  # SQLite: updates sharing one transaction at most (bot/group_commit.py)
 NLP_WAIT_SECONDS = 30.0  # a database thread waiting on the NLP process gives up and analyses itself
-_UPDATES = ProcessedUpdate.__table__
-_RECORD_DELIVERY = {  # by "is PostgreSQL"; Core statements built once (the ORM path cost 3x more)
-    postgresql: dialect_insert(_UPDATES).on_conflict_do_nothing().returning(_UPDATES.c.delivery_id)
-    for postgresql, dialect_insert in ((False, sqlite_insert), (True, pg_insert))
-}
+_RECORD_DELIVERY = InsertIgnoring(ProcessedUpdate.__table__,  # Core, built once: the ORM path cost 3x more
+                                  returning=(ProcessedUpdate.__table__.c.delivery_id,))
 
 
 def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
@@ -62,8 +57,8 @@ def _record_delivery(session: Session, delivery_id: str, now: datetime) -> bool:
     rollback; either way before any effect of ours.
     """
     connection = session.connection()
-    stmt = _RECORD_DELIVERY[connection.dialect.name == "postgresql"]
-    return connection.execute(stmt, {"delivery_id": delivery_id, "processed_at": now}).scalar() is not None
+    row = {"delivery_id": delivery_id, "processed_at": now}
+    return connection.execute(_RECORD_DELIVERY.on(connection), row).scalar() is not None
 
 
 @dataclass(frozen=True, slots=True)

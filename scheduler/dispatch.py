@@ -104,7 +104,7 @@ def tick(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, *, limit: 
         first = never_sent(session, {r.subject_id for r in send if r.subject_kind == SubjectKind.OBLIGATION
                                      and getattr(duties.get(int(r.subject_id)), "duty", None) in WITH_STATS})
         workbooks = deferred = 0
-        session.autoflush = False  # the rows queued here are flushed once at commit, not before each lookup
+        session.autoflush = False  # ORM changes made here are flushed once at commit, not before each lookup
         for r in send:
             text: str | None = None
             buttons: tuple[tuple[Button, ...], ...] = ()  # only a digest has some

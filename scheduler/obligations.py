@@ -16,12 +16,10 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.db import transaction
+from bot.db import InsertIgnoring, transaction
 from bot.models import Official, Unit
 from bot.tickets.cards import format_date, format_time, unit_name, unit_short
 from bot.tickets.notify import notify_unit
@@ -101,11 +99,13 @@ def _recipient(units: list[Unit], to: str) -> str:
     return to
 
 
+_INSERT_OBLIGATIONS = InsertIgnoring(Obligation.__table__, index_elements=["duty", "period", "unit_id"])
+
+
 def _insert_obligations(session: Session, rows: list[dict[str, Any]]) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    connection = session.connection()
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(Obligation).on_conflict_do_nothing(index_elements=["duty", "period", "unit_id"]),
-                        rows[start:start + CHUNK])
+        connection.execute(_INSERT_OBLIGATIONS.on(connection), rows[start:start + CHUNK])
 
 
 def plan_year(factory: sessionmaker[Session], clock: Clock, dl: Deadlines, year: int,

@@ -18,10 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.db import InsertIgnoring
 from bot.models import Ticket, TicketState
 from bot.units import unit_directory
 from scheduler.deadlines import Deadlines
@@ -32,11 +31,7 @@ __all__ = ["PlannedReminder", "insert_reminders", "cancel_subject", "ticket_ladd
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # rows per INSERT / UPDATE statement (SQLite's variable limit is 32766)
-_KEY = ["subject_kind", "subject_id", "recipient", "step"]
-_INSERT_REMINDERS = {  # by "is PostgreSQL"; built once, so SQLAlchemy's statement cache hits at once
-    False: sqlite_insert(Reminder.__table__).on_conflict_do_nothing(index_elements=_KEY),
-    True: pg_insert(Reminder.__table__).on_conflict_do_nothing(index_elements=_KEY),
-}
+_INSERT_REMINDERS = InsertIgnoring(Reminder.__table__, index_elements=["subject_kind", "subject_id", "recipient", "step"])
 OPEN_TICKET_STATES = (TicketState.NEW, TicketState.IN_PROGRESS, TicketState.NEEDS_INFO, TicketState.REOPENED)
 
 
@@ -80,9 +75,8 @@ def insert_reminders(session: Session, planned: Iterable[PlannedReminder], now: 
     if not rows:
         return
     connection = session.connection()  # Core executemany: the ORM's bulk path costs 4x more per filing
-    stmt = _INSERT_REMINDERS[connection.dialect.name == "postgresql"]
     for start in range(0, len(rows), CHUNK):
-        connection.execute(stmt, rows[start:start + CHUNK])
+        connection.execute(_INSERT_REMINDERS.on(connection), rows[start:start + CHUNK])
 
 
 def cancel_subject(session: Session, kind: SubjectKind, subject_id: str) -> int:

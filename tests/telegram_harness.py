@@ -92,7 +92,7 @@ class Harness:
 
 
 def child_pids(pid: int) -> list[int]:
-    """The processes `pid` started (the Telegram sender process, telegram_sender.py)."""
+    """The processes `pid` started (`phananh serve`: the Telegram sender and the model process)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(child) for child in (task / "children").read_text().split()]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.base import ChannelAdapter, ChannelName, Outbound, OutboundDocument, RetryLater, Undeliverable
@@ -36,9 +36,10 @@ UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 _DONE = object()  # a row settled without a delivery (failed for good)
 MAX_BACKOFF = 900.0
 _OUTBOX = Outbox.__table__
+_CARDS = CardMessage.__table__
 _CLAIM_COLUMNS = (Outbox.id, Outbox.channel, Outbox.chat_id, Outbox.payload, Outbox.attempts, Outbox.ticket_id,
                   Outbox.card_unit_id, Outbox.card_role)
-CONCURRENT_CHATS = 8  # chats sent to side by side (within the Bot API connection pool)
+CONCURRENT_CHATS = 16  # chats sent to side by side: the Bot API connection pool (telegram.CONNECTION_POOL)
 
 
 def backoff(attempts: int) -> float:
@@ -60,7 +61,7 @@ class OutboxSender:
     """Sends due outbox rows of the channels it has adapters for."""
 
     def __init__(self, runtime: Runtime, adapters: Mapping[ChannelName, ChannelAdapter], *,
-                 clock: Clock | None = None, batch: int = 100) -> None:
+                 clock: Clock | None = None, batch: int = 250) -> None:
         self.runtime = runtime
         self.adapters = dict(adapters)
         self.clock = clock or runtime.clock
@@ -297,23 +298,36 @@ class OutboxSender:
             self._record_cards(session, [(row, message_id) for row, message_id, _ in sent], now)
 
     def _record_cards(self, session: Session, sent: list[tuple[Claimed, str | None]], now: datetime) -> None:
-        """Remember where each card now is (CardMessage), so later changes edit it in place."""
+        """Remember where each card now is (CardMessage), so later changes edit it in place.
+
+        Core statements (one lookup, one executemany each for new and moved
+        cards): every round records a card per ticket and unit chat, and
+        nothing here needs the rows as objects.
+        """
         latest: dict[tuple[int, str, str], tuple[Claimed, str]] = {}
         for row, message_id in sent:  # in sending order: a later row of the same card wins
             if row.card_unit_id and row.ticket_id is not None and message_id:
                 latest[(row.ticket_id, row.message.channel.value, row.message.chat_id)] = (row, str(message_id))
         if not latest:
             return
-        existing = {(c.ticket_id, c.channel, c.chat_id): c for c in session.scalars(
-            select(CardMessage).where(CardMessage.ticket_id.in_({k[0] for k in latest})))}
+        connection = session.connection()
+        existing = {(t, c, chat): card_id for card_id, t, c, chat in connection.execute(
+            select(_CARDS.c.id, _CARDS.c.ticket_id, _CARDS.c.channel, _CARDS.c.chat_id)
+            .where(_CARDS.c.ticket_id.in_({k[0] for k in latest})))}
+        new, moved = [], []
         for key, (row, message_id) in latest.items():
-            card = existing.get(key)
-            if card is None:
-                session.add(CardMessage(ticket_id=row.ticket_id, unit_id=row.card_unit_id,
-                                        role=CardRole(row.card_role or CardRole.LEAD.value),
-                                        channel=key[1], chat_id=key[2], message_id=message_id, updated_at=now))
+            values = {"message_id": message_id, "unit_id": row.card_unit_id, "updated_at": now}
+            if key in existing:
+                moved.append({"card_id": existing[key], **values})
             else:
-                card.message_id, card.unit_id, card.updated_at = message_id, row.card_unit_id, now
+                new.append({"ticket_id": key[0], "channel": key[1], "chat_id": key[2],
+                            "role": CardRole(row.card_role or CardRole.LEAD.value), **values})
+        if new:
+            connection.execute(insert(_CARDS), new)
+        if moved:
+            connection.execute(update(_CARDS).where(_CARDS.c.id == bindparam("card_id")).values(
+                message_id=bindparam("message_id"), unit_id=bindparam("unit_id"),
+                updated_at=bindparam("updated_at")), moved)
 
     def _mark_retry(self, row: Claimed, delay: float, error: str) -> None:
         now = self.clock.now()

@@ -28,7 +28,7 @@ from bot.group_commit import GroupCommit
 from bot.models import ProcessedUpdate
 from bot.nlp_process import AnalyzerProcess, LazyAnalyzer
 from bot.tickets.common import Deps
-from bot.tickets.notify import enqueue
+from bot.tickets.notify import enqueue_many, outbox_row
 from handlers import texts_citizen as tc
 from handlers.context import Analyze, Ctx
 from handlers.router import dispatch
@@ -259,8 +259,7 @@ class Runtime:
             ctx = Ctx(inbound=inbound, session=session, deps=self.deps, analyze=self._analyzer_for(inbound, ready))
             replies = dispatch(ctx)
         now = self.clock.now()
-        for message in replies:
-            enqueue(session, message, now=now)
+        enqueue_many(session, [outbox_row(message, now=now) for message in replies])
         return ProcessResult(inbound.delivery_id, False, len(replies), time.perf_counter() - started)
 
     @staticmethod

@@ -96,10 +96,10 @@ def file_from_text(ctx: Ctx, citizen: Citizen, text: str, extra: dict[str, Any])
     if citizen.step != CitizenStep.IDLE.value or citizen.step_data:  # no UPDATE when nothing changes
         citizen.step, citizen.step_data = CitizenStep.IDLE.value, {}
     mine = ((Button(tc.BTN_MY_TICKETS, CallbackData("c", 0, "mine", 0).encode()),),)
-    replies = [ctx.reply(tc.filed(ticket.code, unit_name(ctx.session, ticket.lead_unit_id),
-                                  format_date(ticket.due_at)), mine)]
-    if ticket.urgent:
-        replies.append(ctx.reply(tc.URGENT))
+    answer = tc.filed(ticket.code, unit_name(ctx.session, ticket.lead_unit_id), format_date(ticket.due_at))
+    if ticket.urgent:  # the emergency numbers first, in the same message: nothing to miss, nothing later
+        answer = f"{tc.URGENT}\n\n{answer}"
+    replies = [ctx.reply(answer, mine)]
     if ticket.needs_triage:
         replies.append(ctx.reply(tc.ASK_TOPIC, views.topic_buttons(ticket)))
     if ticket.location_candidates and not ticket.location_code:

@@ -157,3 +157,30 @@ def test_reject_tells_the_citizen_the_reason(runtime) -> None:  # type: ignore[n
     assert "quảng cáo" in outbox(rt, chat_id=dan.chat_id)[-1]["text"]
     t = tickets(rt)[-1]
     assert t.state == TicketState.REJECTED and events(rt, t.id)[-1].data["reason"].startswith("Nội dung")
+
+
+def test_filed_ticket_is_a_whole_persistent_object(runtime) -> None:  # type: ignore[no-untyped-def]
+    """`file_ticket` inserts the row by Core and keeps the object in the session: nothing is
+    loaded back, the identity map has it, and a change in the same transaction is written."""
+    from sqlalchemy import event, select
+
+    from bot.models import Citizen, Ticket
+    from bot.tickets.filing import file_ticket
+
+    rt = runtime
+    citizen(rt).say("/start")
+    statements: list[str] = []
+    with rt.session_factory() as session, session.begin():
+        person = session.scalar(select(Citizen))
+        event.listen(session.connection(), "before_cursor_execute",
+                     lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
+        ticket = file_ticket(session, rt.deps, citizen=person, text=ROAD, analysis=rt.analyzer(ROAD))
+        assert session.get(Ticket, ticket.id) is ticket
+        assert (ticket.taken_by_id, ticket.rating, ticket.closed_at, ticket.version) == (None, None, None, 1)
+        after_insert = statements[[s.startswith("INSERT INTO tickets") for s in statements].index(True) + 1:]
+        assert after_insert and not any("FROM tickets" in sql for sql in after_insert)  # nothing loaded back
+        ticket.needs_triage = True
+        session.flush()
+        assert statements[-1].startswith("UPDATE tickets")
+    [stored] = tickets(rt)
+    assert stored.code == ticket.code and stored.needs_triage and stored.lead_unit_id == ticket.lead_unit_id

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.errors import NotAllowed, StaleAction, TicketNotFound
 from bot.models import ActorKind, CardMessage, CardRole, Citizen, EventType, Official, Outbox, Ticket, TicketEvent
 from bot.tickets.cards import coordinating_buttons, lead_buttons, render_card
-from bot.tickets.notify import enqueue, unit_chats
+from bot.tickets.notify import enqueue, enqueue_many, outbox_row, unit_chats
 from bot.tickets.states import Action, check_transition
 from nlp.routing import Router
 
@@ -89,6 +89,7 @@ def post_cards(session: Session, ticket: Ticket, deps: Deps, *, units: list[tupl
     """A new card in every chat of each (unit, role)."""
     now = deps.clock.now()
     photos = tuple(a["file_id"] for a in ticket.attachments if a.get("kind") == "photo")
+    rows = []
     for unit_id, role in units:
         text, buttons = _card(session, ticket, role, unit_id)
         for chat in unit_chats(session, unit_id):
@@ -96,8 +97,9 @@ def post_cards(session: Session, ticket: Ticket, deps: Deps, *, units: list[tupl
                 photos_here: tuple[str, ...] = ()  # file ids are only valid on their own platform
             else:
                 photos_here = photos
-            enqueue(session, Outbound(chat.channel, chat.chat_id, text, buttons, photos_here), now=now,
-                    ticket_id=ticket.id, card_unit_id=unit_id, card_role=role)
+            rows.append(outbox_row(Outbound(chat.channel, chat.chat_id, text, buttons, photos_here), now=now,
+                                   ticket_id=ticket.id, card_unit_id=unit_id, card_role=role))
+    enqueue_many(session, rows)
 
 
 def refresh_cards(session: Session, ticket: Ticket, deps: Deps) -> None:

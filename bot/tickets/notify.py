@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -16,9 +17,11 @@ from bot.channels.base import Button, ChannelName, Outbound
 from bot.models import CardRole, Citizen, GroupLink, Official, Outbox, OutboxStatus
 from bot.units import cached_unit_chats
 
-__all__ = ["ChatRef", "unit_chats", "enqueue", "notify_citizen", "notify_unit", "buttons_to_json", "buttons_from_json"]
+__all__ = ["ChatRef", "unit_chats", "enqueue", "enqueue_many", "outbox_row", "notify_citizen", "notify_unit",
+           "buttons_to_json", "buttons_from_json"]
 
 _INSERT_OUTBOX = insert(Outbox.__table__).returning(Outbox.__table__.c.id)
+_INSERT_OUTBOX_MANY = insert(Outbox.__table__)  # executemany: ids in insertion order, none returned
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +55,11 @@ def buttons_from_json(rows: list[list[list[str]]]) -> tuple[tuple[Button, ...], 
     return tuple(tuple(Button(text=t, data=d) for t, d in row) for row in rows)
 
 
-def enqueue(session: Session, message: Outbound, *, now: datetime, ticket_id: int | None = None,
-            card_unit_id: str | None = None, card_role: CardRole | None = None) -> int:
-    """One outbox row, inserted at once; returns its id. With `card_unit_id` the row is a
-    ticket card: the sender edits the card already posted in that chat instead of posting a new one.
-
-    A Core INSERT rather than an ORM object: every update writes one or more of
-    these and nothing reads them back as objects, so the unit of work's
-    bookkeeping was pure cost on the busiest path. Rows go in call order.
-    """
-    return session.connection().execute(_INSERT_OUTBOX, {
+def outbox_row(message: Outbound, *, now: datetime, ticket_id: int | None = None,
+               card_unit_id: str | None = None, card_role: CardRole | None = None) -> dict[str, Any]:
+    """The outbox row for one message. With `card_unit_id` the row is a ticket card: the
+    sender edits the card already posted in that chat instead of posting a new one."""
+    return {
         "channel": message.channel.value,
         "chat_id": message.chat_id,
         "payload": {
@@ -78,7 +76,25 @@ def enqueue(session: Session, message: Outbound, *, now: datetime, ticket_id: in
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
-    }).scalar_one()
+    }
+
+
+def enqueue(session: Session, message: Outbound, *, now: datetime, ticket_id: int | None = None,
+            card_unit_id: str | None = None, card_role: CardRole | None = None) -> int:
+    """One outbox row, inserted at once; returns its id (see `outbox_row`).
+
+    A Core INSERT rather than an ORM object: every update writes one or more of
+    these and nothing reads them back as objects, so the unit of work's
+    bookkeeping was pure cost on the busiest path. Rows go in call order.
+    """
+    row = outbox_row(message, now=now, ticket_id=ticket_id, card_unit_id=card_unit_id, card_role=card_role)
+    return session.connection().execute(_INSERT_OUTBOX, row).scalar_one()
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Several `outbox_row`s in one statement (a petition's cards, an update's replies), in list order."""
+    if rows:
+        session.connection().execute(_INSERT_OUTBOX_MANY, rows)
 
 
 def notify_citizen(session: Session, citizen: Citizen, text: str, *, now: datetime, ticket_id: int | None = None,

@@ -14,6 +14,7 @@ directly, and so the update queue's semantics are in one place:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import copy
 import itertools
 import time
@@ -191,5 +192,7 @@ class FakeState:
         return record
 
     def sent_to(self, chat_id: int | None = None, after_seq: int = 0) -> list[SentRecord]:
-        return [r for r in self.sent
-                if r.seq > after_seq and (chat_id is None or r.chat_id == chat_id)]
+        """Records after `after_seq`, found by bisection: `sent` is in seq order, and waiters
+        ask this again on every record, so a scan from the start made a long run quadratic."""
+        start = bisect.bisect_right(self.sent, after_seq, key=lambda r: r.seq)
+        return [r for r in self.sent[start:] if chat_id is None or r.chat_id == chat_id]

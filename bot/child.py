@@ -29,6 +29,8 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from bot.clock import unless_stopped
+
 __all__ = ["ChildGone", "ChildProcess", "serve_calls", "child_main"]
 
 LOG = logging.getLogger(__name__)
@@ -119,13 +121,7 @@ class ChildProcess:
         """Return when `stop` is set; raise if the child exits before that."""
         if self._proc is None:
             raise RuntimeError(f"{self.module}: run before start")
-        exited = asyncio.ensure_future(self._proc.wait())
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({exited, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopped.cancel()
-            exited.cancel()
+        await unless_stopped(stop, self._proc.wait())
         if not stop.is_set() and not self._closing:
             raise RuntimeError(f"{self.module} exited with code {self._proc.returncode}")
 

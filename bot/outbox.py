@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.base import ChannelAdapter, ChannelName, Outbound, OutboundDocument, RetryLater, Undeliverable
-from bot.clock import Clock
+from bot.clock import Clock, wait_for_wake
 from bot.db import is_sqlite
 from bot.models import CardMessage, CardRole, Outbox, OutboxStatus
 from bot.tickets.notify import buttons_from_json
@@ -96,12 +96,7 @@ class OutboxSender:
                     log.exception("outbox drain failed")
                 if self._event.is_set():  # rows committed during the drain: go again at once
                     continue
-                timeout = await asyncio.to_thread(self._until_next_due)
-                waker = asyncio.ensure_future(self._event.wait())
-                stopper = asyncio.ensure_future(stop.wait())
-                await asyncio.wait({waker, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                waker.cancel()
-                stopper.cancel()
+                await wait_for_wake(self._event, stop, await asyncio.to_thread(self._until_next_due))
         finally:
             self.runtime.remove_outbox_listener(self.wake)
 

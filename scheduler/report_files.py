@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import sleep_unless
+from bot.clock import sleep_unless, wait_for_wake
 from scheduler.models import ReportSubmission
 
 if TYPE_CHECKING:
@@ -123,10 +123,7 @@ class FileFetcher:
                                                        self.runtime.clock.now())
                 except Exception:  # the database is away: try again on the next wake
                     log.exception("report file fetch round failed")
-                waker, stopper = asyncio.ensure_future(self._event.wait()), asyncio.ensure_future(stop.wait())
-                await asyncio.wait({waker, stopper}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                waker.cancel()
-                stopper.cancel()
+                await wait_for_wake(self._event, stop, POLL_SECONDS)
                 if self._event.is_set():  # a burst of updates: one look for all of them, not one each
                     await sleep_unless(stop, COALESCE_SECONDS)
         finally:

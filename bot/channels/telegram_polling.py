@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.telegram_parse import ALLOWED_UPDATES
 from bot.channels.telegram_send import retry_seconds
-from bot.clock import sleep_unless
+from bot.clock import sleep_unless, unless_stopped
 
 __all__ = ["Poller", "chat_key"]
 
@@ -48,19 +48,10 @@ class Poller:
 
     async def _fetch(self, stop: asyncio.Event) -> list[Update] | None:
         """One getUpdates call, abandoned (nothing lost: nothing was handled) on stop."""
-        fetch = asyncio.ensure_future(self.bot.get_updates(
+        fetch = await unless_stopped(stop, self.bot.get_updates(
             offset=self.offset, limit=self.limit, timeout=int(self.timeout),
             allowed_updates=list(ALLOWED_UPDATES)))
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopped.cancel()
-        if not fetch.done():
-            fetch.cancel()
-            await asyncio.gather(fetch, return_exceptions=True)
-            return None
-        return list(fetch.result())
+        return None if fetch is None else list(fetch.result())
 
     async def _handle_batch(self, updates: list[Update]) -> None:
         by_chat: dict[str, list[Update]] = {}

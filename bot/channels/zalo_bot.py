@@ -27,7 +27,7 @@ from bot.channels.base import ChannelName, Outbound, RetryLater, Undeliverable
 from bot.channels.zalo_bot_api import ZaloBotApi, ZaloBotError
 from bot.channels.zalo_bot_parse import split_text, to_inbound, unwrap
 from bot.channels.zalo_common import InboundWorker
-from bot.clock import sleep_unless
+from bot.clock import sleep_unless, unless_stopped
 from bot.channels.zalo_menu import number_buttons, remember_message_id
 from handlers import texts_zalo as tz
 
@@ -100,13 +100,8 @@ class ZaloBotAdapter:
             ready.set()
         timeout = self.runtime.settings.zalo.bot_poll_timeout
         while not stop.is_set():
-            fetch = asyncio.ensure_future(self.api.get_updates(timeout))
-            stopped = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            if not fetch.done():
-                fetch.cancel()
-                await asyncio.gather(fetch, return_exceptions=True)
+            fetch = await unless_stopped(stop, self.api.get_updates(timeout))
+            if fetch is None:
                 return
             try:
                 update = fetch.result()

@@ -37,6 +37,7 @@ from bot.channels.zalo_oa_api import OUTSIDE_WINDOW, OaApi, OaError
 from bot.channels.zalo_oa_parse import SIGNATURE_HEADER, delivery_id, to_inbound, user_of, verify
 from bot.channels.zalo_oa_tokens import TokenStore
 from bot.channels.zalo_oa_window import hold, opened, release_held, take_window, zns_target
+from bot.clock import wait_for_wake
 from handlers import texts_zalo as tz
 
 if TYPE_CHECKING:
@@ -109,11 +110,7 @@ class ZaloOaAdapter:
                 await self.process_pending()
             except Exception:  # the database is away: try again after the pause
                 LOG.exception("zalo oa events failed")
-            waker = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waker, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
-            waker.cancel()
-            stopper.cancel()
+            await wait_for_wake(self._wake, stop, 1.0)
 
     async def process_pending(self) -> int:
         events = await asyncio.to_thread(self._pending)

@@ -1,7 +1,10 @@
 """The whole lifecycle through the handlers, with each action's audit row and outbox rows."""
 from __future__ import annotations
 
-from bot.models import EventType, TicketState, Unit
+from sqlalchemy import event, select
+
+from bot.models import Citizen, EventType, Ticket, TicketState, Unit
+from bot.tickets.filing import file_ticket
 from scheduler.hooks import answer_due
 from tests.core_helpers import citizen, events, group, in_group, official, outbox, tickets
 
@@ -162,11 +165,6 @@ def test_reject_tells_the_citizen_the_reason(runtime) -> None:  # type: ignore[n
 def test_filed_ticket_is_a_whole_persistent_object(runtime) -> None:  # type: ignore[no-untyped-def]
     """`file_ticket` inserts the row by Core and keeps the object in the session: nothing is
     loaded back, the identity map has it, and a change in the same transaction is written."""
-    from sqlalchemy import event, select
-
-    from bot.models import Citizen, Ticket
-    from bot.tickets.filing import file_ticket
-
     rt = runtime
     citizen(rt).say("/start")
     statements: list[str] = []

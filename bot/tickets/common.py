@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.errors import NotAllowed, StaleAction, TicketNotFound
 from bot.models import ActorKind, CardMessage, CardRole, Citizen, EventType, Official, Outbox, Ticket, TicketEvent
 from bot.tickets.cards import coordinating_buttons, lead_buttons, render_card
-from bot.tickets.notify import enqueue, enqueue_many, outbox_row, unit_chats
+from bot.tickets.notify import enqueue_many, outbox_row, unit_chats
 from bot.tickets.states import Action, check_transition
 from nlp.routing import Router
 
@@ -113,7 +113,9 @@ def refresh_cards(session: Session, ticket: Ticket, deps: Deps) -> None:
     for card in session.scalars(select(CardMessage).where(CardMessage.ticket_id == ticket.id)):
         seen.setdefault((card.channel, card.chat_id), (card.unit_id, card.role))
     now = deps.clock.now()
+    rows = []
     for (channel, chat_id), (unit_id, role) in seen.items():
         text, buttons = _card(session, ticket, role, unit_id)
-        enqueue(session, Outbound(ChannelName(channel), chat_id, text, buttons), now=now,
-                ticket_id=ticket.id, card_unit_id=unit_id, card_role=role)
+        rows.append(outbox_row(Outbound(ChannelName(channel), chat_id, text, buttons), now=now,
+                               ticket_id=ticket.id, card_unit_id=unit_id, card_role=role))
+    enqueue_many(session, rows)

@@ -106,6 +106,6 @@ def notify_unit(session: Session, unit_id: str, text: str, *, now: datetime, tic
                 buttons: tuple[tuple[Button, ...], ...] = ()) -> int:
     """A message to every chat of the unit; returns how many chats."""
     chats = unit_chats(session, unit_id)
-    for chat in chats:
-        enqueue(session, Outbound(chat.channel, chat.chat_id, text, buttons), now=now, ticket_id=ticket_id)
+    enqueue_many(session, [outbox_row(Outbound(chat.channel, chat.chat_id, text, buttons), now=now,
+                                      ticket_id=ticket_id) for chat in chats])
     return len(chats)

@@ -48,7 +48,7 @@ class Prediction:
 
 
 class MessageModel:
-    """TF-IDF (3 views) + logistic heads for category, kind and urgent, ridge heads for groups."""
+    """TF-IDF (4 views) + logistic heads for category, kind and urgent, ridge heads for groups."""
 
     def __init__(self, *, c_category: float = 10.0, c_kind: float = 10.0, c_binary: float = 10.0,
                  alpha_groups: float = 1.0) -> None:
@@ -63,6 +63,8 @@ class MessageModel:
             ("plain", TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True, min_df=2, token_pattern=r"\S+")),
             ("plain", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
                                       max_features=150_000)),
+            # The stated ages as life stages (see nlp.normalize.age_stages): for the groups.
+            ("ages", TfidfVectorizer(sublinear_tf=True, token_pattern=r"\S+")),
         )
 
     # -- features -----------------------------------------------------------
@@ -86,10 +88,16 @@ class MessageModel:
         urgent: Sequence[bool],
     ) -> MessageModel:
         x = self._fit_features(docs)
-        self.category_head = LogisticRegression(C=self.c_category, max_iter=2000).fit(x, [c.value for c in categories])
-        self.kind_head = LogisticRegression(C=self.c_kind, max_iter=2000).fit(x, [k.value for k in kinds])
+        # The ages view (the last columns) is for the groups: the other heads see
+        # it as zeros, so their weights there stay 0 (with it, their held-out
+        # scores moved by a few messages either way).
+        text_columns = x.shape[1] - len(self.vectorizers[-1][1].vocabulary_)
+        x_text = (x @ sparse.diags((np.arange(x.shape[1]) < text_columns).astype(np.float64))).tocsr()
+        self.category_head = LogisticRegression(C=self.c_category, max_iter=2000).fit(
+            x_text, [c.value for c in categories])
+        self.kind_head = LogisticRegression(C=self.c_kind, max_iter=2000).fit(x_text, [k.value for k in kinds])
         self.urgent_head = LogisticRegression(C=self.c_binary, max_iter=2000, class_weight="balanced").fit(
-            x, np.asarray(urgent, dtype=int))
+            x_text, np.asarray(urgent, dtype=int))
         # Ridge (least squares) heads for groups: in writer-held-out CV they beat the
         # logistic ones by ~0.01 micro-F1 (see GROUP_THRESHOLD) and train in seconds.
         self.group_heads: dict[Group, RidgeClassifier] = {}
@@ -97,8 +105,6 @@ class MessageModel:
             y = np.asarray([group in gs for gs in groups], dtype=int)
             if 0 < y.sum() < len(y):
                 self.group_heads[group] = RidgeClassifier(alpha=self.alpha_groups, class_weight="balanced").fit(x, y)
-        # Only word n-grams make a readable reason; character n-grams come last.
-        self._word_features = sum(len(v.vocabulary_) for _, v in self.vectorizers if v.analyzer == "word")
         self._compile()
         return self
 
@@ -119,6 +125,8 @@ class MessageModel:
         self._slices = (slice(0, n_cat), slice(n_cat, n_cat + n_kind), n_cat + n_kind)
         self._group_order = tuple(self.group_heads)
         self._offsets = [int(o) for o in np.cumsum([0] + [len(v.vocabulary_) for _, v in self.vectorizers])[:-1]]
+        # Only the word n-grams of the text views (the first two) make a readable reason.
+        self._word_features = self._offsets[2]
         self._idf = np.concatenate([v.idf_ for _, v in self.vectorizers])
         for _, v in self.vectorizers:
             v.stop_words_ = None  # large and unused after fit (sklearn's own advice)
@@ -204,12 +212,11 @@ class MessageModel:
     def _word_names(self, doc: Normalized) -> dict[int, str]:
         """This message's word n-grams by feature index (no table of all feature names is kept)."""
         found: dict[int, str] = {}
-        for (view, vectorizer), analyze, offset in zip(self.vectorizers, self._analyzers, self._offsets):
-            if vectorizer.analyzer == "word":
-                for gram in analyze(getattr(doc, view)):
-                    index = vectorizer.vocabulary_.get(gram)
-                    if index is not None:
-                        found[index + offset] = gram
+        for (view, vectorizer), analyze, offset in zip(self.vectorizers[:2], self._analyzers, self._offsets):
+            for gram in analyze(getattr(doc, view)):
+                index = vectorizer.vocabulary_.get(gram)
+                if index is not None:
+                    found[index + offset] = gram
         return found
 
     def _urgent_features(self, doc: Normalized, idx: np.ndarray, val: np.ndarray,

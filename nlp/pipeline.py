@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # Longer messages are analysed on their first part only: the topic is stated
 # early, and a bound keeps p99 latency flat. The full text is still stored.
 MAX_ANALYZED_CHARS = 4000
-MODEL_FORMAT = 3  # 2: one copy of the weights, no feature-name table; 3: ridge group heads
+MODEL_FORMAT = 4  # 2: one copy of the weights, no feature-name table; 3: ridge group heads; 4: the ages view
 
 # A Vietnamese syllable written without diacritics: onset, vowels, coda.
 # English words ("want", "report", "problem") do not fit it.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.normalize import normalize, strip_diacritics
+from nlp.normalize import age_stages, normalize, strip_diacritics
 
 
 def test_strip_diacritics_handles_d_bar_and_every_tone() -> None:
@@ -56,3 +56,28 @@ def test_emoji_and_repeated_letters_are_dropped() -> None:
 def test_empty_and_emoji_only_give_no_text(raw: str) -> None:
     doc = normalize(raw)
     assert doc.text == "" and doc.letters == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "stages"),
+    [
+        ("Con tôi 6 tuổi bị hen suyễn", "tuoi_tre_em"),
+        ("con toi 6 tuoi bi hen suyen", "tuoi_tre_em"),
+        ("bé nhà tui mới 3 tháng tuổi", "tuoi_tre_em"),
+        ("Em 19 tuổi, muốn học nghề", "tuoi_thanh_nien"),
+        ("tôi 45 tuổi", "tuoi_trung_nien"),
+        ("Tôi là cựu chiến binh, năm nay 74 tuổi", "tuoi_cao"),
+        ("Tôi tên Nguyễn Văn Tám, sinh năm 1950", "tuoi_cao"),
+        ("em đang học lớp 9", "tuoi_tre_em"),
+        ("phúc khảo điểm thi lớp 10", "hoc_sinh_thpt"),
+        ("ông 80 tuổi dắt cháu 5 tuổi", "tuoi_cao tuoi_tre_em"),
+        ("đường ấp 3 hư 5 năm rồi", ""),
+    ],
+)
+def test_stated_ages_become_the_taxonomys_life_stages(raw: str, stages: str) -> None:
+    assert normalize(raw).ages == stages
+
+
+def test_a_birth_year_is_counted_from_the_given_year() -> None:
+    assert age_stages("sinh nam 2000", year=2026) == "tuoi_thanh_nien"
+    assert age_stages("sinh nam 2000", year=2070) == "tuoi_cao"

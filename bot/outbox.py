@@ -4,8 +4,10 @@ Rows are claimed (PostgreSQL: `FOR UPDATE SKIP LOCKED`; both: a conditional
 UPDATE to `sending` with a lease), sent through the channel's adapter, then
 marked. A crash after the claim leaves the row `sending` until its lease runs
 out, and it is sent again: delivery is at least once, never zero times.
-Per chat the order of rows is kept (a card is posted before it is edited):
-a chat whose earlier row is still waiting blocks its later rows.
+Order is kept per line of messages (`line_of`): a chat's messages in the
+order written, and apart from them each card's post and its edits (a card is
+posted before it is edited). A line whose earlier row is still waiting blocks
+its later rows; a unit chat's cards of other tickets go out meanwhile.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from bot.tickets.notify import buttons_from_json
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["OutboxSender", "Claimed", "backoff"]
+__all__ = ["OutboxSender", "Claimed", "backoff", "line_of"]
 
 log = logging.getLogger(__name__)
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
@@ -40,6 +42,18 @@ _CARDS = CardMessage.__table__
 _CLAIM_COLUMNS = (Outbox.id, Outbox.channel, Outbox.chat_id, Outbox.payload, Outbox.attempts, Outbox.ticket_id,
                   Outbox.card_unit_id, Outbox.card_role)
 CONCURRENT_CHATS = 16  # chats sent to side by side: the Bot API connection pool (telegram.CONNECTION_POOL)
+
+
+def line_of(channel: str, chat_id: str, ticket_id: int | None, card_unit_id: str | None) -> tuple[str, str, int | None]:
+    """The rows that must go out one after another, in id order.
+
+    A chat's messages keep their order (a citizen reads the ticket code before
+    "a unit took your ticket"). A card is its own line inside its chat: its
+    post comes before its edits, but a unit chat's cards of different tickets
+    do not wait for each other (a busy unit's chat is then not one long queue,
+    and a card that cannot be sent holds back only its own ticket's edits).
+    """
+    return (channel, chat_id, ticket_id if card_unit_id is not None else None)
 
 
 def backoff(attempts: int) -> float:
@@ -116,9 +130,10 @@ class OutboxSender:
             if not claimed:
                 return handled
             again = self._due_full
-            by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+            lines: dict[tuple[str, str, int | None], list[Claimed]] = defaultdict(list)
             for row in claimed:
-                by_chat[(row.message.channel.value, row.message.chat_id)].append(row)
+                lines[line_of(row.message.channel.value, row.message.chat_id, row.ticket_id,
+                              row.card_unit_id)].append(row)
             limit = asyncio.Semaphore(CONCURRENT_CHATS)
             sent: list[tuple[Claimed, str | None, str | None]] = []
 
@@ -130,14 +145,14 @@ class OutboxSender:
                         if outcome is None or outcome is _DONE:
                             again = True  # released or failed rows may unblock others of the chat
                         if outcome is None:
-                            # keep the chat's order: later rows go back to wait behind this one
+                            # keep the line's order: later rows go back to wait behind this one
                             await asyncio.to_thread(self._release, rows[i + 1:])
                             break
                         if outcome is not _DONE:
                             sent.append((row, *outcome))
 
             try:
-                await asyncio.gather(*(chat(rows) for rows in by_chat.values()))
+                await asyncio.gather(*(chat(rows) for rows in lines.values()))
             finally:
                 # one commit for the round's deliveries; a crash before it means a resend, not a loss
                 await asyncio.to_thread(self._mark_sent_many, sent)
@@ -153,7 +168,7 @@ class OutboxSender:
         every candidate at once and returns the ids it took; on PostgreSQL the
         rows are ours (FOR UPDATE SKIP LOCKED), on SQLite the transaction holds
         the write lock, so it takes them all. Should one still be missed, the
-        rows of its chat after it are given back at once (per-chat order).
+        rows of its line after it are given back at once (see `line_of`).
         """
         now = self.clock.now()
         channels = [c.value for c in self.adapters]
@@ -166,21 +181,21 @@ class OutboxSender:
             if not due:
                 return []
             self._due_full = len(due) >= self.batch  # more due rows may wait behind the limit
-            unsent: dict[tuple[str, str], list[int]] = defaultdict(list)
-            for channel, chat_id, row_id in session.execute(
-                    select(Outbox.channel, Outbox.chat_id, Outbox.id)
+            unsent: dict[tuple[str, str, int | None], list[int]] = defaultdict(list)
+            for channel, chat_id, ticket_id, card_unit_id, row_id in session.execute(
+                    select(Outbox.channel, Outbox.chat_id, Outbox.ticket_id, Outbox.card_unit_id, Outbox.id)
                     .where(Outbox.status.in_(UNSENT), Outbox.chat_id.in_({r.chat_id for r in due}))
                     .order_by(Outbox.id)):
-                unsent[(channel, chat_id)].append(row_id)
-            position: dict[tuple[str, str], int] = defaultdict(int)
-            blocked: set[tuple[str, str]] = set()
+                unsent[line_of(channel, chat_id, ticket_id, card_unit_id)].append(row_id)
+            position: dict[tuple[str, str, int | None], int] = defaultdict(int)
+            blocked: set[tuple[str, str, int | None]] = set()
             candidates = []
             for row in due:
-                key = (row.channel, row.chat_id)
+                key = line_of(row.channel, row.chat_id, row.ticket_id, row.card_unit_id)
                 if key in blocked:
                     continue
                 if unsent[key][position[key]] != row.id:
-                    blocked.add(key)  # an earlier row of this chat waits (backoff, or another sender has it)
+                    blocked.add(key)  # an earlier row of this line waits (backoff, or another sender has it)
                     continue
                 position[key] += 1
                 candidates.append(row)
@@ -192,7 +207,7 @@ class OutboxSender:
             kept, give_back = [], []
             blocked.clear()
             for row in candidates:
-                key = (row.channel, row.chat_id)
+                key = line_of(row.channel, row.chat_id, row.ticket_id, row.card_unit_id)
                 if row.id not in taken or key in blocked:
                     blocked.add(key)
                     if row.id in taken:

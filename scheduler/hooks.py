@@ -37,7 +37,8 @@ def start_ticket_clock(session: Session, ticket: Ticket, now: datetime, timezone
     """
     dl = default_deadlines(timezone)
     deadlines = deadlines or dl.for_ticket(ticket.kind, now)
-    ticket.due_at = deadlines.answer_at
+    if ticket.due_at != deadlines.answer_at:  # a new ticket has it already: no change for the flush to find
+        ticket.due_at = deadlines.answer_at
     plan_ticket(session, ticket, dl, now, take_at=deadlines.take_at, replace=not new)
 
 

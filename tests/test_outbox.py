@@ -188,3 +188,39 @@ async def test_card_and_its_edit_in_one_round_edit_the_same_message(runtime) -> 
     assert cards[0].edit_message_id is None and cards[1].edit_message_id is not None
     with rt.session_factory() as s:
         assert s.scalars(select(CardMessage.message_id)).all() == [cards[1].edit_message_id]
+
+
+async def test_a_card_held_back_holds_only_its_own_edits(runtime) -> None:  # type: ignore[no-untyped-def]
+    """A unit chat's cards are lines of their own (bot.outbox.line_of): ticket A's card waiting
+    for a retry holds back A's edit, not ticket B's card; A's post still comes before its edit."""
+    rt = runtime
+    lead = rt.analyzer(ROAD).lead_unit
+    group(rt, lead, "-100")
+    cb = official(rt, lead, "7001")
+    citizen(rt, "5001").say(ROAD)
+    a = tickets(rt)[-1]
+    in_group(rt, cb, "-100").press(f"t:{a.id}:take:{a.version}")  # A's edit, queued behind A's post
+    citizen(rt, "5002").say(ROAD + " (nhà bên cạnh)")
+    b = tickets(rt)[-1]
+
+    class RefusingA(RecordingAdapter):
+        refused = False  # A's card post is refused once
+
+        async def send(self, message: Outbound) -> str | None:
+            if message.chat_id == "-100" and a.code in message.text and message.buttons and not self.refused:
+                self.refused = True
+                raise RetryLater("429", channel=ChannelName.TELEGRAM, chat_id="-100", retry_after=30)
+            return await super().send(message)
+
+    adapter = RefusingA()
+    sender = OutboxSender(rt, {ChannelName.TELEGRAM: adapter})
+    await sender.drain()
+    cards = [m for m in adapter.sent if m.chat_id == "-100" and m.buttons]
+    assert [b.code in m.text for m in cards] == [True]  # A's post and edit wait
+    waiting = [r for r in outbox(rt) if r["status"] == "pending"]
+    assert {r["chat_id"] for r in waiting} == {"-100"} and {r["ticket_id"] for r in waiting} == {a.id}
+    rt.clock.advance(timedelta(seconds=31))
+    await sender.drain()
+    cards_a = [m for m in adapter.sent if m.chat_id == "-100" and a.code in m.text and m.buttons]
+    assert cards_a[0].edit_message_id is None and cards_a[1].edit_message_id is not None
+    assert set(_statuses(rt)) == {"sent"}

@@ -162,6 +162,18 @@ def test_reject_tells_the_citizen_the_reason(runtime) -> None:  # type: ignore[n
     assert t.state == TicketState.REJECTED and events(rt, t.id)[-1].data["reason"].startswith("Nội dung")
 
 
+def test_a_code_drawn_twice_is_drawn_again(runtime, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The INSERT skips a taken code (ON CONFLICT DO NOTHING) and the next draw is used: no lookup, no error."""
+    rt = runtime
+    dan = citizen(rt)
+    first = _file(rt, dan)
+    draws = iter([first.code, first.code, "CM-2345AB"])
+    monkeypatch.setattr("bot.tickets.filing.ticket_code", lambda: next(draws))
+    second = _file(rt, dan, ROAD + " (lần 2)")
+    assert second.code == "CM-2345AB" and "CM-2345AB" in dan.last[0]["text"]
+    assert [t.code for t in tickets(rt)] == [first.code, "CM-2345AB"]
+
+
 def test_filed_ticket_is_a_whole_persistent_object(runtime) -> None:  # type: ignore[no-untyped-def]
     """`file_ticket` inserts the row by Core and keeps the object in the session: nothing is
     loaded back, the identity map has it, and a change in the same transaction is written."""

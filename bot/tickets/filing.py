@@ -10,10 +10,11 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.codes import ticket_code
+from bot.db import InsertIgnoring
 from bot.errors import LimitReached, StaleAction
 from bot.models import ActorKind, CardRole, Citizen, EventType, Ticket, TicketEvent, TicketState
 from bot.tickets.common import Deps, advance, lock_ticket, post_cards, record_event, refresh_cards, require_owner
@@ -24,7 +25,7 @@ from nlp.analysis import Analysis
 from nlp.labels import Category, Group, Kind
 from scheduler.hooks import start_ticket_clock, ticket_deadlines
 
-__all__ = ["file_ticket", "set_ticket_topic", "set_ticket_place", "tickets_today", "new_code"]
+__all__ = ["file_ticket", "set_ticket_topic", "set_ticket_place", "tickets_today"]
 
 log = logging.getLogger(__name__)
 CODE_ATTEMPTS = 20
@@ -35,8 +36,8 @@ CODE_ATTEMPTS = 20
 # `_insert_ticket`, so none can be pending unseen.
 _TICKETS_SINCE = select(func.count(Ticket.id)).where(Ticket.citizen_id == bindparam("citizen_id"),
                                                      Ticket.created_at >= bindparam("since"))
-_CODE_TAKEN = select(Ticket.id).where(Ticket.code == bindparam("code"))
-_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
+# A code already taken makes the INSERT return no id (ON CONFLICT (code) DO NOTHING): no lookup first.
+_INSERT_TICKET = InsertIgnoring(Ticket.__table__, index_elements=["code"], returning=(Ticket.__table__.c.id,))
 
 
 def tickets_today(session: Session, citizen: Citizen, deps: Deps) -> int:
@@ -46,24 +47,25 @@ def tickets_today(session: Session, citizen: Citizen, deps: Deps) -> int:
     return session.connection().execute(_TICKETS_SINCE, {"citizen_id": citizen.id, "since": start}).scalar() or 0
 
 
-def new_code(session: Session) -> str:
-    """A fresh ticket code, retried on collision with an existing one."""
-    for _ in range(CODE_ATTEMPTS):
-        code = ticket_code()
-        if session.connection().execute(_CODE_TAKEN, {"code": code}).first() is None:
-            return code
-    raise RuntimeError("could not find a free ticket code")  # 29^6 codes: practically unreachable
-
-
 def _insert_ticket(session: Session, values: dict[str, Any]) -> Ticket:
-    """The new ticket's row by a Core INSERT, then the same row as a persistent ORM object.
+    """The new ticket's row by a Core INSERT under a fresh code, then the same row as a persistent ORM object.
 
     Filing is the busiest write; the ORM's unit of work cost three times the
-    statement itself. `values` names every column, so the object is complete
-    as it stands (nothing to load back) and later changes in this transaction
-    are flushed as UPDATEs, as for any loaded ticket.
+    statement itself. A code drawn twice (29^6 of them) makes the INSERT
+    return nothing, and another is drawn. `values` names every other column,
+    so the object is complete as it stands (nothing to load back) and later
+    changes in this transaction are flushed as UPDATEs, as for any loaded ticket.
     """
-    ticket = Ticket(id=session.connection().execute(_INSERT_TICKET, values).scalar_one(), **values)
+    connection = session.connection()
+    statement = _INSERT_TICKET.on(connection)
+    for _ in range(CODE_ATTEMPTS):
+        values["code"] = ticket_code()
+        ticket_id = connection.execute(statement, values).scalar()
+        if ticket_id is not None:
+            break
+    else:
+        raise RuntimeError("could not find a free ticket code")  # practically unreachable
+    ticket = Ticket(id=ticket_id, **values)
     make_transient_to_detached(ticket)
     session.add(ticket)
     return ticket
@@ -79,7 +81,7 @@ def file_ticket(session: Session, deps: Deps, *, citizen: Citizen, text: str, an
     due = ticket_deadlines(analysis.kind.value, now, deps.settings.timezone)  # working days
     location = analysis.location
     ticket = _insert_ticket(session, dict(
-        code=new_code(session), citizen_id=citizen.id, channel=citizen.channel, text=text,
+        citizen_id=citizen.id, channel=citizen.channel, text=text,
         attachments=list(attachments or []), latitude=latitude, longitude=longitude,
         location_code=location.place.code if location and location.place else None,
         location_name=location.place.name if location and location.place else None,

@@ -52,6 +52,8 @@ def line_of(channel: str, chat_id: str, ticket_id: int | None, card_unit_id: str
     post comes before its edits, but a unit chat's cards of different tickets
     do not wait for each other (a busy unit's chat is then not one long queue,
     and a card that cannot be sent holds back only its own ticket's edits).
+    A message about a ticket written after its card (an urgent ping) still
+    waits for the card in that chat: `OutboxSender.claim` sees to it.
     """
     return (channel, chat_id, ticket_id if card_unit_id is not None else None)
 
@@ -196,6 +198,10 @@ class OutboxSender:
                     continue
                 if unsent[key][position[key]] != row.id:
                     blocked.add(key)  # an earlier row of this line waits (backoff, or another sender has it)
+                    continue
+                card = unsent.get((row.channel, row.chat_id, row.ticket_id)) if row.card_unit_id is None else None
+                if row.ticket_id is not None and card and card[0] < row.id:
+                    blocked.add(key)  # news of a ticket waits until its card in this chat has gone out
                     continue
                 position[key] += 1
                 candidates.append(row)

@@ -201,7 +201,7 @@ async def test_flood_control_429_is_retried_after_retry_after(bot: Harness) -> N
     assert row.status.value == "pending" and "retry" in (row.error or "").lower()
     assert row.next_attempt_at.replace(tzinfo=now.tzinfo) >= now + timedelta(seconds=5)
     assert await bot.client.sent(CITIZEN, after=mark) == []
-    assert [c["params"]["chat_id"] for c in calls] == [str(CITIZEN)]
+    assert [str(c["params"]["chat_id"]) for c in calls] == [str(CITIZEN)]
     bot.clock.advance(timedelta(seconds=6))
     bot.runtime.wake_outbox()
     greeting = await bot.client.wait_for(CITIZEN, lambda s: True, after=mark)

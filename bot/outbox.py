@@ -199,10 +199,11 @@ class OutboxSender:
                 if unsent[key][position[key]] != row.id:
                     blocked.add(key)  # an earlier row of this line waits (backoff, or another sender has it)
                     continue
-                card = unsent.get((row.channel, row.chat_id, row.ticket_id)) if row.card_unit_id is None else None
-                if row.ticket_id is not None and card and card[0] < row.id:
-                    blocked.add(key)  # news of a ticket waits until its card in this chat has gone out
-                    continue
+                if row.card_unit_id is None and row.ticket_id is not None:
+                    card = unsent.get((row.channel, row.chat_id, row.ticket_id))
+                    if card and card[0] < row.id:
+                        blocked.add(key)  # news of a ticket waits until its card in this chat has gone out
+                        continue
                 position[key] += 1
                 candidates.append(row)
             taken = set(session.scalars(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import MessageLimit

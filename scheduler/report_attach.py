@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.channels.base import Outbound, OutboundDocument
-from bot.tickets.notify import enqueue, unit_chats
+from bot.channels.base import OutboundDocument
+from bot.tickets.notify import notify_unit
 from handlers import texts_reports as tr
 from scheduler.models import Obligation, Reminder, SubjectKind
 from scheduler.reminders import CHUNK
@@ -60,9 +60,6 @@ def workbook_for(session: Session, o: Obligation, *, now: datetime, tz: ZoneInfo
 
 def notify_with_document(session: Session, unit_id: str, text: str, document: OutboundDocument, *,
                          now: datetime) -> int:
-    """Like notify_unit, with the workbook: every chat of the unit gets the file and the reminder."""
+    """notify_unit with the workbook: every chat of the unit gets the file and the reminder."""
     text = f"{text}\n{tr.DUTY_STATS_NOTE.format(file=document.name)}"
-    chats = unit_chats(session, unit_id)
-    for chat in chats:
-        enqueue(session, Outbound(chat.channel, chat.chat_id, text, documents=(document,)), now=now)
-    return len(chats)
+    return notify_unit(session, unit_id, text, now=now, documents=(document,))

@@ -12,7 +12,7 @@ from bot.errors import InvalidTransition
 from bot.models import ActorKind, Citizen, EventType, Ticket, TicketState
 from bot.tickets.callbacks import CallbackData
 from bot.tickets.common import Deps, advance, check_version, lock_ticket, record_event, refresh_cards, require_owner
-from bot.tickets.notify import enqueue, notify_unit, unit_chats
+from bot.tickets.notify import enqueue_many, notify_unit, outbox_row, unit_chats
 from bot.tickets.states import OPEN_STATES, Action, check_transition
 from handlers import texts_citizen as tc
 from handlers import texts_official as to
@@ -62,10 +62,10 @@ def attach_photos(session: Session, deps: Deps, ticket_id: int, *, citizen: Citi
     record_event(session, ticket, EventType.PHOTOS_ADDED, actor_kind=ActorKind.CITIZEN, actor_id=citizen.id,
                  before=ticket.state.value, deps=deps, attachments=len(attachments))
     photos = tuple(a["file_id"] for a in attachments if a.get("kind") == "photo")
-    for chat in unit_chats(session, ticket.lead_unit_id):
-        if chat.channel.value == ticket.channel:
-            enqueue(session, Outbound(chat.channel, chat.chat_id, to.PHOTOS_NOTICE.format(code=ticket.code),
-                                      photos=photos), now=deps.clock.now(), ticket_id=ticket.id)
+    notice, now = to.PHOTOS_NOTICE.format(code=ticket.code), deps.clock.now()
+    enqueue_many(session, [  # the lead unit's chats on the citizen's platform: file ids are only valid there
+        outbox_row(Outbound(chat.channel, chat.chat_id, notice, photos=photos), now=now, ticket_id=ticket.id)
+        for chat in unit_chats(session, ticket.lead_unit_id) if chat.channel.value == ticket.channel])
     refresh_cards(session, ticket, deps)
     return ticket
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from bot.channels.base import Button, ChannelName, Outbound
+from bot.channels.base import Button, ChannelName, Outbound, OutboundDocument
 from bot.models import CardRole, Citizen, GroupLink, Official, Outbox, OutboxStatus
 from bot.units import cached_unit_chats
 
@@ -103,9 +103,9 @@ def notify_citizen(session: Session, citizen: Citizen, text: str, *, now: dateti
 
 
 def notify_unit(session: Session, unit_id: str, text: str, *, now: datetime, ticket_id: int | None = None,
-                buttons: tuple[tuple[Button, ...], ...] = ()) -> int:
-    """A message to every chat of the unit; returns how many chats."""
+                buttons: tuple[tuple[Button, ...], ...] = (), documents: tuple[OutboundDocument, ...] = ()) -> int:
+    """A message (with `documents`, files) to every chat of the unit; returns how many chats."""
     chats = unit_chats(session, unit_id)
-    enqueue_many(session, [outbox_row(Outbound(chat.channel, chat.chat_id, text, buttons), now=now,
-                                      ticket_id=ticket_id) for chat in chats])
+    enqueue_many(session, [outbox_row(Outbound(chat.channel, chat.chat_id, text, buttons, documents=documents),
+                                      now=now, ticket_id=ticket_id) for chat in chats])
     return len(chats)

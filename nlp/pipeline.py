@@ -149,7 +149,7 @@ class Analyzer:
 
     def _combine(self, text: str, doc: Normalized, pred: Prediction, full: str) -> Analysis:
         notes = self._notes(doc, full)
-        location = self.gazetteer.find(text, plain=doc.plain)
+        location = self.gazetteer.find(text, normalized=doc)
         category, probability = pred.category_probs[0]
         readable = doc.letters > 0
         confidence = probability if readable else 0.0

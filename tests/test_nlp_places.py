@@ -90,3 +90,46 @@ def test_a_commune_inside_an_old_district_narrows_it() -> None:
 )
 def test_no_commune_named(text: str) -> None:
     assert default_gazetteer().find(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # written with marks, the marks choose: old xã Tân Thành (TP Cà Mau), not xã Tân Thạnh (Giá Rai)
+        ("khu chợ đêm xã Tân Thành cũ mất trộm hoài", "32025"),
+        ("ông Năm ở xã Tân Thạnh cũ lấn đất", "31957"),
+        # "B" is teencode for "bạn" in messages; the name keeps it
+        ("lúa nhà em ở Phong Thanh Tay B bị hạn", "31885"),
+        ("trường THCS Phong Thạnh Tây B thu tiền", "31885"),
+        # an old district narrows only the old commune written next to it
+        ("Kính gửi UBND xã Phước Long. Tôi ngụ ấp Phước Thuận, xã Vĩnh Phú Đông, huyện Phước Long cũ.", "31867"),
+        ("Kính gửi UBND xã Khánh Lâm. Tôi ngụ ấp 10 (trước là xã Khánh Hội, huyện U Minh).", "32062"),
+        # spelled-out ward numbers
+        ("cây dầu bên đường Ngô Quyền phường chín TP Cà Mau sắp ngã", "32002"),
+        # landmarks known by another name
+        ("khu du lịch Mũi Cà Mau chặt chém", "32248"),
+        ("nhà máy nước đá ở vàm Cái Đôi", "32212"),
+        # a bare name shared by an old district and today's unit is today's unit
+        ("Điện lực Giá Rai ghi sai chỉ số", "31942"),
+    ],
+)
+def test_spelling_and_neighbours_choose_the_reading(text: str, expected: str) -> None:
+    assert code(text) == expected
+
+
+def test_cu_after_a_name_means_the_old_unit() -> None:
+    # xã Tân Ân today (32236) is not the old xã Tân Ân, split into Phan Ngọc Hiển and Đất Mũi
+    assert candidates("sạt lở ở xã Tân Ân cũ") == ["32244", "32248"]
+    assert code("sạt lở ở xã Tân Ân") == "32236"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "về nhà mắt lờ đờ",  # "nhà mắt" is not Nhà Mát, though "ve nha mat" would be
+        "cháy trong rừng U Minh Hạ",  # the forest, not xã U Minh
+        "thằng nhỏ tên Thanh Tùng bị lạc",  # a person, not xã Thanh Tùng
+    ],
+)
+def test_words_that_only_look_like_a_commune(text: str) -> None:
+    assert default_gazetteer().find(text) is None

@@ -189,9 +189,9 @@ class Gazetteer:
         """The place `text` is about, or None when it names none."""
         view = (normalized or normalize(text)).text
         view = _SPELLED_WARD.sub(lambda m: f"{m.group(1)} {_NUMBERS[m.group(2)]}", view)
-        marked = _words(_DIGIT_AFTER_P.sub(r"\1 \2", view))
-        plain = tuple(strip_diacritics(w) for w in marked)  # word for word the same positions
-        mentions = self._scan(plain, marked, strip_diacritics(text))
+        view = _DIGIT_AFTER_P.sub(r"\1 \2", view)
+        # Stripping marks never adds or removes a space: word i is word i in both views.
+        mentions = self._scan(_words(strip_diacritics(view)), _words(view), strip_diacritics(text))
         return self._resolve(mentions)
 
     def _scan(self, words: tuple[str, ...], marked: tuple[str, ...], titled: str) -> list[_Mention]:

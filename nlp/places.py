@@ -63,7 +63,7 @@ _LANDMARKS = {"Mũi Cà Mau": "32248", "Vàm Cái Đôi": "32212"}
 _NARROW_GAP = 3
 _DIGIT_AFTER_P = re.compile(r"\b(p|f|phuong|phường)(\d{1,2})\b")
 # "phường sáu" is phường 6; only with marks ("phuong sau" is also "after").
-_SPELLED_WARD = re.compile(r"\b(phường|p) (một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b")
+_SPELLED_WARD = re.compile(r"\b(phường|p) (một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b(?! \d)")  # not "phường năm 2025"
 _NUMBERS = {w: str(i) for i, w in enumerate(("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"), 1)}
 _MAX_ALIAS_WORDS = 7
 

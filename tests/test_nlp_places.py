@@ -129,6 +129,7 @@ def test_cu_after_a_name_means_the_old_unit() -> None:
         "về nhà mắt lờ đờ",  # "nhà mắt" is not Nhà Mát, though "ve nha mat" would be
         "cháy trong rừng U Minh Hạ",  # the forest, not xã U Minh
         "thằng nhỏ tên Thanh Tùng bị lạc",  # a person, not xã Thanh Tùng
+        "sáp nhập phường năm 2025 rồi",  # a year, not phường 5
     ],
 )
 def test_words_that_only_look_like_a_commune(text: str) -> None:

@@ -89,6 +89,12 @@ class _Entry:
     marked: str = ""  # the name with its diacritics, as normalize() writes it ("tân thạnh")
     title: str = ""  # the name as it is capitalised, without marks ("Phong Thanh Tay B")
 
+    @classmethod
+    def named(cls, name: _Name, strength: Strength, codes: tuple[str, ...], district: str = "",
+              label: str = "") -> _Entry:
+        """An entry for `name`, carrying its spelling with marks and its capitalised form."""
+        return cls(strength, codes, district, label, marked=name.marked, title=name.title)
+
 
 class _Name(NamedTuple):
     """One official name, split for the alias table."""
@@ -145,29 +151,30 @@ class Gazetteer:
                 code, name = row["new_ward_code"], row["new_ward"].strip()
                 places[code] = Place(code=code, name=name)
                 n = _base_name(name)
-                cls._add(aliases, n, _Entry(Strength.CURRENT, (code,), label=name, marked=n.marked, title=n.title),
-                         _Entry(Strength.BARE_CURRENT, (code,), label=name, marked=n.marked, title=n.title),
+                typed = _Entry.named(n, Strength.CURRENT, (code,), label=name)
+                cls._add(aliases, n, typed, replace(typed, strength=Strength.BARE_CURRENT),
                          bare=n.plain not in _PROVINCE_NAMES)
+        with (folder / "ca_mau_old_to_new_2025.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        district_names = {d: _base_name(d) for d in {row["old_district"].strip() for row in rows}}  # normalised once
         old: dict[tuple[str, str], set[str]] = defaultdict(set)
         districts: dict[str, set[str]] = defaultdict(set)
-        with (folder / "ca_mau_old_to_new_2025.csv").open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                old[(row["old_ward"].strip(), _base_name(row["old_district"]).plain)].add(row["new_ward_code"])
-                districts[row["old_district"].strip()].add(row["new_ward_code"])
+        for row in rows:
+            district = row["old_district"].strip()
+            old[(row["old_ward"].strip(), district_names[district].plain)].add(row["new_ward_code"])
+            districts[district].add(row["new_ward_code"])
         for (ward, district), codes in old.items():
             n = _base_name(ward)
-            typed = _Entry(Strength.OLD, tuple(sorted(codes)), district, f"{ward} (cũ)", marked=n.marked, title=n.title)
+            typed = _Entry.named(n, Strength.OLD, tuple(sorted(codes)), district, f"{ward} (cũ)")
             cls._add(aliases, n, typed, replace(typed, strength=Strength.BARE_OLD), bare=not n.plain.isdigit())
         for district, codes in districts.items():
-            n = _base_name(district)
-            typed = _Entry(Strength.DISTRICT, tuple(sorted(codes)), n.plain, f"{district} (cũ)", marked=n.marked,
-                           title=n.title)
+            n = district_names[district]
+            typed = _Entry.named(n, Strength.DISTRICT, tuple(sorted(codes)), n.plain, f"{district} (cũ)")
             bare = replace(typed, strength=Strength.BARE_DISTRICT, narrow_only=n.plain in _PROVINCE_NAMES)
             cls._add(aliases, n, typed, bare)
         for landmark, code in _LANDMARKS.items():
             n = _base_name(landmark)
-            aliases[_words(n.plain)].append(_Entry(Strength.BARE_CURRENT, (code,), label=places[code].name,
-                                                   marked=n.marked, title=n.title))
+            aliases[_words(n.plain)].append(_Entry.named(n, Strength.BARE_CURRENT, (code,), label=places[code].name))
         return cls(places, dict(aliases))
 
     @staticmethod
